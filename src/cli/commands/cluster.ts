@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { clusterDown, clusterUp, isRunning, readState } from '../../devcluster/cluster.ts';
+import { defaultClusterDir } from '../../devcluster/paths.ts';
+import type { Command } from '../command.ts';
+import { UserError } from '../command.ts';
+
+const USAGE = `usage: statecraft cluster up|down|status [--dir DIR]
+
+  up      build the control plane on first use (cached under ~/.cache/statecraft), start etcd, kube-apiserver,
+          kube-controller-manager, kube-scheduler, kwok and the node agent; print the kubeconfig path
+  down    stop exactly the processes 'up' started in DIR
+  status  say whether the cluster in DIR runs
+
+  --dir DIR   cluster directory (default ${defaultClusterDir()}, or $STATECRAFT_CLUSTER_DIR)`;
+
+export const clusterCommand: Command = {
+  name: 'cluster',
+  summary: 'run a local Kubernetes control plane (up, down, status)',
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+    const dir = values.dir ?? defaultClusterDir();
+    const action = positionals[0];
+    if (values.help || !action) {
+      console.log(USAGE);
+      return action ? 0 : 2;
+    }
+    switch (action) {
+      case 'up': {
+        const result = await clusterUp({ dir, progress: (line) => console.error(line) });
+        if (result.alreadyRunning) console.error(`cluster in ${dir} is already running`);
+        else console.error(`cluster ready in ${result.seconds.toFixed(1)} s`);
+        console.log(result.state.kubeconfig);
+        return 0;
+      }
+      case 'down': {
+        const { stopped } = await clusterDown(dir);
+        console.error(stopped.length ? `stopped ${stopped.join(', ')}` : `no cluster running in ${dir}`);
+        return 0;
+      }
+      case 'status': {
+        const state = await readState(dir);
+        const running = state ? await isRunning(state) : false;
+        console.log(running ? `running: ${state!.server} (kubeconfig ${state!.kubeconfig})` : `not running (${dir})`);
+        return running ? 0 : 1;
+      }
+      default:
+        throw new UserError(`unknown cluster action '${action}'\n${USAGE}`);
+    }
+  },
+};

@@ -1,0 +1,6 @@
+import type { Command } from '../command.ts';
+import { clusterCommand } from './cluster.ts';
+import { devCommand } from './dev.ts';
+
+/** Every `statecraft` subcommand. Add new ones here. */
+export const commands: Command[] = [clusterCommand, devCommand];

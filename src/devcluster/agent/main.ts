@@ -1,0 +1,44 @@
+/**
+ * The local cluster's node services, one process started by `statecraft cluster up`: the storage provisioner
+ * (and, from the node-agent issue on, the agent that runs database pods as local processes).
+ * Stops cleanly on SIGTERM; `cluster down` sends it to the whole process group.
+ */
+import { parseArgs } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { LocalDirProvisioner } from './provisioner.ts';
+
+const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, dir: { type: 'string' } } });
+if (!values.kubeconfig || !values.dir) {
+  console.error('usage: agent --kubeconfig=PATH --dir=CLUSTER_DIR');
+  process.exit(2);
+}
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(values.kubeconfig);
+const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
+
+const provisioner = new LocalDirProvisioner(kc, values.dir, log);
+await startWithRetry('provisioner', () => provisioner.start());
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    log(`received ${signal}, stopping`);
+    await provisioner.stop().catch(() => {});
+    process.exit(0);
+  });
+}
+
+async function startWithRetry(name: string, start: () => Promise<void>): Promise<void> {
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      await start();
+      log(`${name} started`);
+      return;
+    } catch (err) {
+      log(`${name} could not start (${(err as Error).message}); retrying in ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
