@@ -139,7 +139,12 @@ async function ensureEtcd(progress: Progress): Promise<string> {
     progress(`building etcd ${ETCD_VERSION}`);
     await go(['get', `go.etcd.io/etcd/server/v3@${ETCD_VERSION}`], work, log);
     await mkdir(out, { recursive: true });
-    await go(['build', '-trimpath', '-ldflags', '-s -w', '-o', `${bin}.tmp`, 'go.etcd.io/etcd/server/v3'], work, log, progress);
+    await go(
+      ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${bin}.tmp`, 'go.etcd.io/etcd/server/v3'],
+      work,
+      log,
+      progress,
+    );
     await rename(`${bin}.tmp`, bin);
   });
   return bin;
@@ -153,9 +158,15 @@ async function ensureKwok(progress: Progress): Promise<string> {
   await withBuildLock(work, async (log) => {
     progress(`building kwok ${KWOK_VERSION}`);
     await mkdir(out, { recursive: true });
-    await go(['install', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`], work, log, progress, {
-      GOBIN: out,
-    });
+    await go(
+      ['install', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`],
+      work,
+      log,
+      progress,
+      {
+        GOBIN: out,
+      },
+    );
   });
   return bin;
 }

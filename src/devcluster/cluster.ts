@@ -16,7 +16,9 @@ const run = promisify(execFile);
 export const KWOK_NODE_NAME = 'kwok-node-0';
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 export const DEFAULT_STORAGE_CLASS = 'standard';
-const AGENT_MAIN = resolve(dirname(fileURLToPath(import.meta.url)), 'agent', 'main.ts');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const AGENT_MAIN = resolve(HERE, 'agent', 'main.ts');
+const KWOK_STAGES = resolve(HERE, 'kwok', 'stages.yaml');
 
 /** What `cluster up` recorded in DIR/state.json: enough for `down`, `status` and tests to find the cluster. */
 export interface ClusterState {
@@ -108,90 +110,124 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
     const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
     const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
     processes.push(
-      startDetached('etcd', binaries.etcd, [
-        `--data-dir=${join(dir, 'etcd')}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=default=${peerUrl}`,
-        '--unsafe-no-fsync',
-        '--log-level=warn',
-      ], log('etcd')),
+      startDetached(
+        'etcd',
+        binaries.etcd,
+        [
+          `--data-dir=${join(dir, 'etcd')}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=${peerUrl}`,
+          `--initial-advertise-peer-urls=${peerUrl}`,
+          `--initial-cluster=default=${peerUrl}`,
+          '--unsafe-no-fsync',
+          '--log-level=warn',
+        ],
+        log('etcd'),
+      ),
     );
     await save();
     await waitFor('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, 30_000, `see ${log('etcd')}`);
 
     progress('starting kube-apiserver');
     processes.push(
-      startDetached('kube-apiserver', binaries.kubeApiserver, [
-        `--etcd-servers=${etcdUrl}`,
-        `--cert-dir=${join(pki.dir, 'generated')}`,
-        `--tls-cert-file=${pki.apiserverCert}`,
-        `--tls-private-key-file=${pki.apiserverKey}`,
-        `--client-ca-file=${pki.caCert}`,
-        `--secure-port=${ports.apiserver}`,
-        '--bind-address=127.0.0.1',
-        // without a default route the apiserver cannot pick an advertise address; a documentation IP keeps it happy
-        '--advertise-address=192.0.2.10',
-        '--authorization-mode=RBAC',
-        '--service-cluster-ip-range=10.0.0.0/24',
-        '--allow-privileged=true',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${pki.serviceAccountPub}`,
-        `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-        '--endpoint-reconciler-type=none',
-        // MutatingAdmissionPolicy (beta in 1.34) lets the local cluster steer pods without a webhook server
-        '--feature-gates=MutatingAdmissionPolicy=true',
-        '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
-        '--v=1',
-      ], log('kube-apiserver')),
+      startDetached(
+        'kube-apiserver',
+        binaries.kubeApiserver,
+        [
+          `--etcd-servers=${etcdUrl}`,
+          `--cert-dir=${join(pki.dir, 'generated')}`,
+          `--tls-cert-file=${pki.apiserverCert}`,
+          `--tls-private-key-file=${pki.apiserverKey}`,
+          `--client-ca-file=${pki.caCert}`,
+          `--secure-port=${ports.apiserver}`,
+          '--bind-address=127.0.0.1',
+          // without a default route the apiserver cannot pick an advertise address; a documentation IP keeps it happy
+          '--advertise-address=192.0.2.10',
+          '--authorization-mode=RBAC',
+          '--service-cluster-ip-range=10.0.0.0/24',
+          '--allow-privileged=true',
+          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+          `--service-account-key-file=${pki.serviceAccountPub}`,
+          `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+          '--endpoint-reconciler-type=none',
+          // MutatingAdmissionPolicy (beta in 1.34) lets the local cluster steer pods without a webhook server
+          '--feature-gates=MutatingAdmissionPolicy=true',
+          '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
+          '--v=1',
+        ],
+        log('kube-apiserver'),
+      ),
     );
     await save();
     await waitFor('kube-apiserver', () => apiserverReady(server, pki.dir), 90_000, `see ${log('kube-apiserver')}`);
 
     progress('starting kube-controller-manager, kube-scheduler and kwok');
     processes.push(
-      startDetached('kube-controller-manager', binaries.kubeControllerManager, [
-        `--kubeconfig=${kubeconfigPath(dir, 'controller-manager')}`,
-        `--authentication-kubeconfig=${kubeconfigPath(dir, 'controller-manager')}`,
-        `--authorization-kubeconfig=${kubeconfigPath(dir, 'controller-manager')}`,
-        '--leader-elect=false',
-        `--service-account-private-key-file=${pki.serviceAccountKey}`,
-        `--root-ca-file=${pki.caCert}`,
-        `--cluster-signing-cert-file=${pki.caCert}`,
-        `--cluster-signing-key-file=${pki.caKey}`,
-        '--use-service-account-credentials=false',
-        `--secure-port=${ports.controllerManager}`,
-        '--bind-address=127.0.0.1',
-        `--cert-dir=${join(pki.dir, 'generated-kcm')}`,
-        // the HPA controller asks metrics every 15 s by default; keep it, but sync StatefulSets promptly
-        '--concurrent-statefulset-syncs=10',
-        '--concurrent-gc-syncs=20',
-        '--v=1',
-      ], log('kube-controller-manager')),
-      startDetached('kube-scheduler', binaries.kubeScheduler, [
-        `--kubeconfig=${kubeconfigPath(dir, 'scheduler')}`,
-        `--authentication-kubeconfig=${kubeconfigPath(dir, 'scheduler')}`,
-        `--authorization-kubeconfig=${kubeconfigPath(dir, 'scheduler')}`,
-        '--leader-elect=false',
-        `--secure-port=${ports.scheduler}`,
-        '--bind-address=127.0.0.1',
-        `--cert-dir=${join(pki.dir, 'generated-scheduler')}`,
-        '--v=1',
-      ], log('kube-scheduler')),
-      startDetached('kwok', binaries.kwok, [
-        `--kubeconfig=${kubeconfigPath(dir, 'admin')}`,
-        '--manage-all-nodes=false',
-        `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
-        '--cidr=10.244.0.0/16',
-        '--node-ip=10.244.0.1',
-        `--server-address=127.0.0.1:${ports.kwok}`,
-      ], log('kwok')),
-      startDetached('node-agent', process.execPath, [AGENT_MAIN, `--kubeconfig=${state.kubeconfig}`, `--dir=${dir}`], log('node-agent'), {
-        ...process.env,
-        ...options.agentEnv,
-      }),
+      startDetached(
+        'kube-controller-manager',
+        binaries.kubeControllerManager,
+        [
+          `--kubeconfig=${kubeconfigPath(dir, 'controller-manager')}`,
+          `--authentication-kubeconfig=${kubeconfigPath(dir, 'controller-manager')}`,
+          `--authorization-kubeconfig=${kubeconfigPath(dir, 'controller-manager')}`,
+          '--leader-elect=false',
+          `--service-account-private-key-file=${pki.serviceAccountKey}`,
+          `--root-ca-file=${pki.caCert}`,
+          `--cluster-signing-cert-file=${pki.caCert}`,
+          `--cluster-signing-key-file=${pki.caKey}`,
+          '--use-service-account-credentials=false',
+          `--secure-port=${ports.controllerManager}`,
+          '--bind-address=127.0.0.1',
+          `--cert-dir=${join(pki.dir, 'generated-kcm')}`,
+          // the HPA controller asks metrics every 15 s by default; keep it, but sync StatefulSets promptly
+          '--concurrent-statefulset-syncs=10',
+          '--concurrent-gc-syncs=20',
+          '--v=1',
+        ],
+        log('kube-controller-manager'),
+      ),
+      startDetached(
+        'kube-scheduler',
+        binaries.kubeScheduler,
+        [
+          `--kubeconfig=${kubeconfigPath(dir, 'scheduler')}`,
+          `--authentication-kubeconfig=${kubeconfigPath(dir, 'scheduler')}`,
+          `--authorization-kubeconfig=${kubeconfigPath(dir, 'scheduler')}`,
+          '--leader-elect=false',
+          `--secure-port=${ports.scheduler}`,
+          '--bind-address=127.0.0.1',
+          `--cert-dir=${join(pki.dir, 'generated-scheduler')}`,
+          '--v=1',
+        ],
+        log('kube-scheduler'),
+      ),
+      startDetached(
+        'kwok',
+        binaries.kwok,
+        [
+          `--kubeconfig=${kubeconfigPath(dir, 'admin')}`,
+          '--manage-all-nodes=false',
+          `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+          '--cidr=10.244.0.0/16',
+          '--node-ip=192.0.2.20',
+          `--server-address=127.0.0.1:${ports.kwok}`,
+          `--config=${KWOK_STAGES}`,
+          // kwok renews the Node's Lease: the node lifecycle controller then never marks it NotReady
+          '--node-lease-duration-seconds=40',
+        ],
+        log('kwok'),
+      ),
+      startDetached(
+        'node-agent',
+        process.execPath,
+        [AGENT_MAIN, `--kubeconfig=${state.kubeconfig}`, `--dir=${dir}`],
+        log('node-agent'),
+        {
+          ...process.env,
+          ...options.agentEnv,
+        },
+      ),
     );
     await save();
 
@@ -216,7 +252,14 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
     await waitFor(
       'ServiceAccount default/default',
       async () => {
-        await run(binaries.kubectl, [`--kubeconfig=${state.kubeconfig}`, 'get', 'serviceaccount', 'default', '-n', 'default']);
+        await run(binaries.kubectl, [
+          `--kubeconfig=${state.kubeconfig}`,
+          'get',
+          'serviceaccount',
+          'default',
+          '-n',
+          'default',
+        ]);
         return true;
       },
       60_000,
@@ -262,9 +305,7 @@ function componentKubeconfig(pki: Pki, server: string, name: ClientName): Promis
 
 /** GET /readyz with the admin client certificate. */
 export async function apiserverReady(server: string, pkiDir: string): Promise<boolean> {
-  const [ca, cert, key] = await Promise.all(
-    ['ca.crt', 'admin.crt', 'admin.key'].map((f) => readFile(join(pkiDir, f))),
-  );
+  const [ca, cert, key] = await Promise.all(['ca.crt', 'admin.crt', 'admin.key'].map((f) => readFile(join(pkiDir, f))));
   return new Promise((resolvePromise, reject) => {
     const req = request(`${server}/readyz`, { ca, cert, key, timeout: 2000 }, (res) => {
       res.resume();
@@ -320,7 +361,8 @@ export async function kubectlApply(kubectl: string, kubeconfig: string, objects:
     const child = execFile(
       kubectl,
       [`--kubeconfig=${kubeconfig}`, 'apply', '--server-side', '--field-manager=statecraft-devcluster', '-f', '-'],
-      (err, _stdout, stderr) => (err ? reject(new Error(`kubectl apply failed: ${stderr || err.message}`)) : resolvePromise()),
+      (err, _stdout, stderr) =>
+        err ? reject(new Error(`kubectl apply failed: ${stderr || err.message}`)) : resolvePromise(),
     );
     child.stdin?.end(input);
   });

@@ -16,7 +16,10 @@ export async function renderKubeconfig(input: KubeconfigInput): Promise<string> 
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name: 'statecraft-local', cluster: { server: input.server, 'certificate-authority-data': await b64(input.caCertPath) } },
+      {
+        name: 'statecraft-local',
+        cluster: { server: input.server, 'certificate-authority-data': await b64(input.caCertPath) },
+      },
     ],
     users: [
       {

@@ -24,8 +24,10 @@ export type ClientName = 'admin' | 'controller-manager' | 'scheduler';
 
 const CLIENT_SUBJECTS: Record<ClientName, string> = {
   admin: '/O=system:masters/CN=statecraft-admin',
-  'controller-manager': '/CN=system:kube-controller-manager',
-  scheduler: '/CN=system:kube-scheduler',
+  // with one identity for all its controllers the controller manager needs more than its bootstrap role grants;
+  // a local test cluster gives it (and the scheduler) system:masters rather than per-controller service accounts
+  'controller-manager': '/O=system:masters/CN=system:kube-controller-manager',
+  scheduler: '/O=system:masters/CN=system:kube-scheduler',
 };
 
 /** The apiserver answers on loopback and on its in-cluster names; the advertise address is a documentation IP. */
@@ -94,23 +96,18 @@ export async function ensurePki(clusterDir: string): Promise<Pki> {
 async function issue(pki: Pki, cert: string, key: string, subject: string, extensions: string[]): Promise<void> {
   const csr = `${cert}.csr`;
   const ext = `${cert}.ext`;
-  await writeFile(ext, ['basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', ...extensions].join('\n'));
-  await openssl(['req', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], [
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    subject,
-  ]);
-  await openssl(['x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial'], [
-    '-out',
-    cert,
-    '-days',
-    '3650',
-    '-extfile',
+  await writeFile(
     ext,
-  ]);
+    ['basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', ...extensions].join('\n'),
+  );
+  await openssl(
+    ['req', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+    ['-keyout', key, '-out', csr, '-subj', subject],
+  );
+  await openssl(
+    ['x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial'],
+    ['-out', cert, '-days', '3650', '-extfile', ext],
+  );
 }
 
 async function openssl(...argGroups: string[][]): Promise<void> {

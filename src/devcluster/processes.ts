@@ -107,13 +107,20 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** Polls until check() resolves true, or fails with a message naming what never became ready. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, hint = ''): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  hint = '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -125,5 +132,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await sleep(200);
   }
   const cause = lastError instanceof Error ? `: ${lastError.message}` : '';
-  throw new Error(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s${cause}${hint ? ` (${hint})` : ''}`);
+  throw new Error(
+    `${what} did not become ready within ${Math.round(timeoutMs / 1000)} s${cause}${hint ? ` (${hint})` : ''}`,
+  );
 }

@@ -69,7 +69,10 @@ async function connect(): Promise<TestCluster> {
  * A fresh namespace for one test, deleted (without waiting) when the test ends. Names are unique per run so that
  * parallel files never collide.
  */
-export async function testNamespace(t: { after(fn: () => Promise<void> | void): void }, prefix = 'test'): Promise<string> {
+export async function testNamespace(
+  t: { after(fn: () => Promise<void> | void): void },
+  prefix = 'test',
+): Promise<string> {
   const cluster = await testCluster();
   const core = cluster.kc.makeApiClient(k8s.CoreV1Api);
   const name = `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`.slice(0, 63);

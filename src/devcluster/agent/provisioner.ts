@@ -33,13 +33,12 @@ export class LocalDirProvisioner {
   }
 
   async start(): Promise<void> {
-    const pvcs = k8s.makeInformer(
-      this.kc,
-      '/api/v1/persistentvolumeclaims',
-      () => this.core.listPersistentVolumeClaimForAllNamespaces(),
+    const pvcs = k8s.makeInformer(this.kc, '/api/v1/persistentvolumeclaims', () =>
+      this.core.listPersistentVolumeClaimForAllNamespaces(),
     );
     const pvs = k8s.makeInformer(this.kc, '/api/v1/persistentvolumes', () => this.core.listPersistentVolume());
-    const onClaim = (pvc: k8s.V1PersistentVolumeClaim) => void this.syncClaim(pvc).catch((e) => this.fail('claim', pvc, e));
+    const onClaim = (pvc: k8s.V1PersistentVolumeClaim) =>
+      void this.syncClaim(pvc).catch((e) => this.fail('claim', pvc, e));
     const onVolume = (pv: k8s.V1PersistentVolume) => void this.syncVolume(pv).catch((e) => this.fail('volume', pv, e));
     pvcs.on('add', onClaim);
     pvcs.on('update', onClaim);
