@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { Informer, type KubeObject, KubeClient, keyOf } from '../../src/runtime/index.ts';
+import { Informer, KubeClient, type KubeObject, keyOf } from '../../src/runtime/index.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
 
