@@ -52,7 +52,17 @@ export class LeaderElector {
 
   constructor(client: KubeClient, options: LeaderElectionOptions) {
     this.client = client;
-    this.options = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...options };
+    // `??` per field: an explicit undefined in options must not erase a default
+    this.options = {
+      ...options,
+      leaseDurationMs: options.leaseDurationMs ?? 15_000,
+      renewDeadlineMs: options.renewDeadlineMs ?? 10_000,
+      retryPeriodMs: options.retryPeriodMs ?? 2_000,
+    };
+    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.options;
+    if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
+      throw new Error('leader election: need retryPeriodMs < renewDeadlineMs < leaseDurationMs');
+    }
   }
 
   get isLeader(): boolean {
