@@ -1,0 +1,181 @@
+/**
+ * `npm run bench:runtime [-- --n 1000 --concurrency 16 --idle-seconds 60 --status]`
+ *
+ * N Widgets, each owning one ConfigMap. Measures, in one run on one cluster:
+ * - floor: a plain @kubernetes/client-node client creating the same N ConfigMaps at the same concurrency;
+ * - operator: from the moment the operator's caches synced (the N Widgets already exist) until all N ConfigMaps
+ *   exist with the right data (with --status also every Widget Ready);
+ * - writes per minute to the Widgets and ConfigMaps once converged (watched from their resourceVersion);
+ * - operator RSS (its process_resident_memory_bytes) at the end.
+ * Prints a table, then one JSON line. Uses a private cluster unless STATECRAFT_BENCH_CLUSTER_DIR names a running one.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { clusterDown, clusterUp, readState } from '../src/devcluster/cluster.ts';
+import { Informer, isConditionTrue, KubeClient, type KubeObject } from '../src/runtime/index.ts';
+import { CONFIGMAP, installWidgetCRD, WIDGET, type Widget } from '../test/runtime/fixtures/widget.ts';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '16' },
+    'idle-seconds': { type: 'string', default: '60' },
+    status: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.n);
+const C = Number(values.concurrency);
+const IDLE_S = Number(values['idle-seconds']);
+const withStatus = values.status!;
+
+async function pool<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
+}
+
+const silent = pino({ level: 'silent' });
+let ownDir: string | undefined;
+let kubeconfigPath: string;
+const sharedDir = process.env.STATECRAFT_BENCH_CLUSTER_DIR;
+if (sharedDir) {
+  const state = await readState(sharedDir);
+  if (!state) throw new Error(`no cluster in ${sharedDir}`);
+  kubeconfigPath = state.kubeconfig;
+} else {
+  ownDir = await mkdtemp(join(tmpdir(), 'statecraft-bench-'));
+  kubeconfigPath = (await clusterUp({ dir: ownDir, progress: (l) => console.error(`[cluster] ${l}`) })).state
+    .kubeconfig;
+}
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(kubeconfigPath);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const client = new KubeClient(kc);
+const suffix = Date.now().toString(36);
+const floorNs = `bench-floor-${suffix}`;
+const opNs = `bench-op-${suffix}`;
+let operator: ReturnType<typeof spawn> | undefined;
+
+try {
+  await installWidgetCRD(client);
+  for (const name of [floorNs, opNs]) await core.createNamespace({ body: { metadata: { name } } });
+
+  // Floor: the same ConfigMaps, plain client, same concurrency.
+  const floorStart = performance.now();
+  await pool(N, C, (i) =>
+    core.createNamespacedConfigMap({
+      namespace: floorNs,
+      body: { metadata: { name: `w${i}-data`, labels: { widget: `w${i}` } }, data: { value: `v${i}` } },
+    }),
+  );
+  const floorSeconds = (performance.now() - floorStart) / 1000;
+  console.error(`floor: ${N} ConfigMaps in ${floorSeconds.toFixed(2)} s`);
+
+  // The Widgets exist before the operator starts; its clock starts when its caches have synced.
+  await pool(N, C, (i) =>
+    client.create({ ...WIDGET, metadata: { name: `w${i}`, namespace: opNs }, spec: { value: `v${i}` } } as KubeObject),
+  );
+  const stop = new AbortController();
+  const cms = new Informer(client, CONFIGMAP, true, { namespaces: [opNs], log: silent });
+  const widgets = new Informer(client, WIDGET, true, { namespaces: [opNs], log: silent });
+  cms.start(stop.signal);
+  widgets.start(stop.signal);
+  await Promise.all([cms.waitForSync(), widgets.waitForSync()]);
+  const converged = () => {
+    let ok = 0;
+    for (const cm of cms.store.list()) if (cm.metadata?.name?.endsWith('-data')) ok++;
+    if (ok < N) return false;
+    if (!withStatus) return true;
+    return widgets.store.list().every((w) => isConditionTrue((w as Widget).status?.conditions, 'Ready'));
+  };
+
+  operator = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL('./runtime-operator.ts', import.meta.url)),
+      kubeconfigPath,
+      opNs,
+      String(C),
+      withStatus ? '1' : '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const spawnedAt = Date.now();
+  const ready = JSON.parse(
+    await new Promise<string>((resolve, reject) => {
+      createInterface(operator!.stdout!).once('line', resolve);
+      operator!.once('exit', (c) => reject(new Error(`operator exited (${c})`)));
+    }),
+  ) as { metrics: string; syncedAt: number };
+  while (!converged()) await new Promise((r) => setTimeout(r, 20));
+  const operatorSeconds = (Date.now() - ready.syncedAt) / 1000;
+  const startupSeconds = (ready.syncedAt - spawnedAt) / 1000;
+  console.error(`operator: converged ${operatorSeconds.toFixed(2)} s after its caches synced`);
+
+  // Idle: count every change to the operator's objects for IDLE_S seconds.
+  let writes = 0;
+  cms.addEventHandler({ updated: () => writes++, deleted: () => writes++ });
+  widgets.addEventHandler({ updated: () => writes++, deleted: () => writes++ });
+  const cmCountAtIdle = cms.store.size;
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  writes += Math.max(0, cms.store.size - cmCountAtIdle);
+  const idleWritesPerMinute = (writes * 60) / IDLE_S;
+  const metrics = await (await fetch(`http://${ready.metrics}/metrics`)).text();
+  const rssMB = Number(/^process_resident_memory_bytes (\S+)/m.exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20;
+  const reconciles = Number(
+    /controller_runtime_reconcile_total\{controller="widget",result="success"\} (\d+)/.exec(metrics)?.[1] ?? 0,
+  );
+  stop.abort();
+
+  const ratio = operatorSeconds / floorSeconds;
+  const rows: [string, string, string][] = [
+    ['N (Widgets → ConfigMaps)', String(N), ''],
+    ['concurrency', String(C), ''],
+    ['status reporting', withStatus ? 'on' : 'off', ''],
+    ['floor: plain client creates N ConfigMaps', `${floorSeconds.toFixed(2)} s`, ''],
+    ['operator: synced → all converged', `${operatorSeconds.toFixed(2)} s`, ''],
+    ['ratio operator / floor', ratio.toFixed(2), '≤ 1.25'],
+    ['operator startup (spawn → caches synced)', `${startupSeconds.toFixed(2)} s`, ''],
+    ['reconciles', String(reconciles), ''],
+    [`idle writes per minute (${IDLE_S} s)`, String(idleWritesPerMinute), '0'],
+    ['operator RSS', `${rssMB.toFixed(1)} MB`, '≤ 150 MB'],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  console.log(`${'metric'.padEnd(w)}  ${'value'.padStart(10)}  target`);
+  for (const [k, v, target] of rows) console.log(`${k.padEnd(w)}  ${v.padStart(10)}  ${target}`);
+  console.log(
+    JSON.stringify({
+      n: N,
+      concurrency: C,
+      status: withStatus,
+      operatorSeconds: Number(operatorSeconds.toFixed(3)),
+      floorSeconds: Number(floorSeconds.toFixed(3)),
+      ratio: Number(ratio.toFixed(3)),
+      idleWritesPerMinute,
+      rssMB: Number(rssMB.toFixed(1)),
+      startupSeconds: Number(startupSeconds.toFixed(3)),
+      reconciles,
+    }),
+  );
+} finally {
+  if (operator && operator.exitCode === null) {
+    operator.kill('SIGTERM');
+    await new Promise((r) => operator!.once('exit', r));
+  }
+  for (const name of [floorNs, opNs]) await core.deleteNamespace({ name }).catch(() => {});
+  client.close();
+  if (ownDir) {
+    await clusterDown(ownDir);
+    await rm(ownDir, { recursive: true, force: true });
+  }
+}
