@@ -28,6 +28,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'idle-seconds': { type: 'string', default: '60' },
     status: { type: 'boolean', default: false },
+    /** extra node flags for the operator process, e.g. '--max-semi-space-size=1' */
+    'operator-node-flags': { type: 'string', default: '' },
   },
 });
 const N = Number(values.n);
@@ -132,6 +134,10 @@ try {
   const idleWritesPerMinute = (writes * 60) / IDLE_S;
   const metrics = await (await fetch(`http://${ready.metrics}/metrics`)).text();
   const rssMB = Number(/^process_resident_memory_bytes (\S+)/m.exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20;
+  for (const m of ['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes']) {
+    const v = Number(new RegExp(`^${m} (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20;
+    console.error(`operator ${m}: ${v.toFixed(1)} MB`);
+  }
   const reconciles = Number(
     /controller_runtime_reconcile_total\{controller="widget",result="success"\} (\d+)/.exec(metrics)?.[1] ?? 0,
   );
@@ -149,6 +155,7 @@ try {
     ['reconciles', String(reconciles), ''],
     [`idle writes per minute (${IDLE_S} s)`, String(idleWritesPerMinute), '0'],
     ['operator RSS', `${rssMB.toFixed(1)} MB`, '≤ 150 MB'],
+    ['operator node flags', values['operator-node-flags'] || '(none)', ''],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`${'metric'.padEnd(w)}  ${'value'.padStart(10)}  target`);
@@ -163,6 +170,7 @@ try {
       ratio: Number(ratio.toFixed(3)),
       idleWritesPerMinute,
       rssMB: Number(rssMB.toFixed(1)),
+      operatorNodeFlags: values['operator-node-flags'],
       startupSeconds: Number(startupSeconds.toFixed(3)),
       reconciles,
     }),
