@@ -8,7 +8,8 @@
  *
  * Caveats: kinds that are not cached are always applied (a no-op apply is not an etcd write, but it is a request).
  * Values the API server normalises (e.g. quantities '1000m' → '1') never compare equal and so always send an
- * apply — still without an etcd write. `force` defaults to true: the operator owns the fields it declares.
+ * apply — still without an etcd write. Write-only fields (Secret `stringData`) never appear on the live object,
+ * so use `data` for Secrets. `force` defaults to true: the operator owns the fields it declares.
  */
 import { createHash } from 'node:crypto';
 import type { Cache } from './cache.ts';
