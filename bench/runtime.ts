@@ -95,6 +95,21 @@ try {
   const rawFloorSeconds = (performance.now() - rawStart) / 1000;
   console.error(`floor (keep-alive POSTs): ${N} ConfigMaps in ${rawFloorSeconds.toFixed(2)} s`);
   const floorSeconds = Math.min(clientNodeFloorSeconds, rawFloorSeconds);
+  // Reference, not a floor: the same ConfigMaps by bare server-side apply PATCHes — what the apply protocol costs
+  // the API server compared with a create, without any controller around it.
+  const ssaStart = performance.now();
+  await pool(N, C, (i) =>
+    client.patch(
+      CONFIGMAP,
+      floorNs,
+      `w${i}-ssa`,
+      { ...CONFIGMAP, metadata: { name: `w${i}-ssa`, namespace: floorNs }, data: { value: `v${i}` } },
+      'apply',
+      { fieldManager: 'statecraft', force: true },
+    ),
+  );
+  const ssaSeconds = (performance.now() - ssaStart) / 1000;
+  console.error(`reference (bare SSA PATCHes): ${N} ConfigMaps in ${ssaSeconds.toFixed(2)} s`);
 
   // The Widgets exist before the operator starts; its clock starts when its caches have synced.
   await pool(N, C, (i) =>
@@ -163,6 +178,7 @@ try {
     ['status reporting', withStatus ? 'on' : 'off', ''],
     ['floor: client-node CoreV1Api creates N ConfigMaps', `${clientNodeFloorSeconds.toFixed(2)} s`, ''],
     ['floor: bare keep-alive POSTs create N ConfigMaps', `${rawFloorSeconds.toFixed(2)} s`, ''],
+    ['reference: bare server-side applies of N ConfigMaps', `${ssaSeconds.toFixed(2)} s`, ''],
     ['operator: synced → all converged', `${operatorSeconds.toFixed(2)} s`, ''],
     ['ratio operator / faster floor', ratio.toFixed(2), '≤ 1.25'],
     ['operator startup (spawn → caches synced)', `${startupSeconds.toFixed(2)} s`, ''],
@@ -183,6 +199,7 @@ try {
       floorSeconds: Number(floorSeconds.toFixed(3)),
       clientNodeFloorSeconds: Number(clientNodeFloorSeconds.toFixed(3)),
       rawFloorSeconds: Number(rawFloorSeconds.toFixed(3)),
+      ssaSeconds: Number(ssaSeconds.toFixed(3)),
       ratio: Number(ratio.toFixed(3)),
       idleWritesPerMinute,
       rssMB: Number(rssMB.toFixed(1)),
