@@ -119,6 +119,10 @@ export function toOpenApiSchema(schema: TSchema, path = ''): Record<string, unkn
 function normalize(input: Node, path: string): Node {
   // description first: the generated YAML then reads like documentation
   const node: Node = input.description === undefined ? input : { description: input.description, ...input };
+  if (node.default !== null && typeof node.default === 'object' && node.properties) {
+    // spell nested defaults out: the API server validates a default (CEL included) without defaulting inside it
+    node.default = applyDefaults(node as unknown as TSchema, node.default);
+  }
   if (node.properties) {
     for (const [key, prop] of Object.entries(node.properties)) {
       if (typeof prop.description !== 'string' || prop.description.length === 0) {

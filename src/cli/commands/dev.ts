@@ -2,8 +2,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { clusterUp, kubectlApply } from '../../devcluster/cluster.ts';
+import { installCrds } from '../../apis/install.ts';
+import { clusterUp } from '../../devcluster/cluster.ts';
 import { defaultClusterDir } from '../../devcluster/paths.ts';
 import type { Command } from '../command.ts';
 
@@ -32,9 +34,10 @@ export const devCommand: Command = {
     const { state, alreadyRunning, seconds } = await clusterUp({ dir, progress: (l) => console.error(l) });
     console.log(alreadyRunning ? `cluster already running in ${dir}` : `cluster up in ${seconds.toFixed(1)} s`);
     console.log(`kubeconfig: ${state.kubeconfig}`);
-    const crds = await readManifests(CRD_DIR);
-    if (crds.length) await kubectlApply(state.binaries.kubectl, state.kubeconfig, crds);
-    console.log(`installed ${crds.length} CRDs from ${CRD_DIR}`);
+    const kc = new KubeConfig();
+    kc.loadFromFile(state.kubeconfig);
+    const crds = await installCrds(kc);
+    console.log(`installed ${crds.length} CRDs (server-side apply; the same objects as ${CRD_DIR})`);
     console.log(`try: ${state.binaries.kubectl} --kubeconfig ${state.kubeconfig} get nodes`);
     return 0;
   },
