@@ -5,10 +5,13 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { parse } from 'yaml';
+import type { GroupVersionKind, KubeObject } from '../runtime/gvk.ts';
 import { buildCrd, toOpenApiSchema } from './crd.ts';
 import { crdFiles } from './crd-yaml.ts';
 import {
   kinds,
+  type MusicService,
+  MusicServiceDefinition,
   musicServiceSpecWithDefaults,
   mySQLSpecWithDefaults,
   mysqlReplicationSpecWithDefaults,
@@ -139,4 +142,15 @@ test('object defaults in the CRD spell out their nested defaults (the API server
   };
   const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties;
   assert.deepEqual(spec.service.default, { type: 'ClusterIP', port: 9092, metricsPort: 9090 });
+});
+
+test('kind definitions and resources fit the runtime types (checked by tsc)', () => {
+  const resource = {
+    apiVersion: 'music.mixcorp.org/v1',
+    kind: 'MusicService',
+    metadata: { name: 'x' },
+  } as MusicService;
+  const asObject: KubeObject = resource;
+  const gvk: GroupVersionKind = MusicServiceDefinition;
+  assert.equal(asObject.kind, gvk.kind);
 });

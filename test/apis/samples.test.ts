@@ -145,14 +145,37 @@ test('kubectl explain musicservice.spec.database prints the field descriptions',
   assert.match(recursive, /Statecraft extension/);
 });
 
-test('kubectl scale works on a MusicService through the scale subresource', async (t) => {
+test('kubectl scale works through the scale subresource of MusicService, ShazamqCluster and StreamBusCluster', async (t) => {
   const cluster = await testCluster();
   await installed;
   const ns = await testNamespace(t, 'scale');
-  await cluster.kubectl(['apply', '--server-side', '-n', ns, '-f', join(SAMPLES, 'musicservice-miku-stream.yaml')]);
-  await cluster.kubectl(['scale', '-n', ns, 'musicservice', 'miku-stream', '--replicas=5']);
-  const stored = JSON.parse(await cluster.kubectl(['get', '-n', ns, 'musicservice', 'miku-stream', '-o', 'json']));
-  assert.equal(stored.spec.replicas, 5);
+  const scalable = (await samples()).filter((s) => kindDefinition(s.object.apiVersion, s.object.kind)?.scale);
+  assert.deepEqual([...new Set(scalable.map((s) => s.object.kind))].sort(), [
+    'MusicService',
+    'ShazamqCluster',
+    'StreamBusCluster',
+  ]);
+  for (const { text, object } of scalable) {
+    const resource = `${object.kind}.${object.apiVersion.split('/')[0]}`;
+    await cluster.kubectl(
+      ['apply', '--server-side', '-n', ns, '-f', '-'],
+      text.replace(/^ {2}namespace: .*$/m, `  namespace: ${ns}`),
+    );
+    await cluster.kubectl(['scale', '-n', ns, resource, object.metadata.name, '--replicas=5']);
+    const stored = JSON.parse(await cluster.kubectl(['get', '-n', ns, resource, object.metadata.name, '-o', 'json']));
+    assert.equal(stored.spec.replicas, 5, `${object.kind}/${object.metadata.name}`);
+  }
+  const table = await cluster.kubectl(['get', '-n', ns, 'musicservice']);
+  assert.match(table.split('\n')[0], /^NAME\s+REPLICAS\s+READY\s+PHASE\s+AGE$/, 'printer columns as upstream');
+  assert.match(table, /miku-stream\s+5\s/);
+});
+
+test('every short name resolves', async () => {
+  const cluster = await testCluster();
+  await installed;
+  for (const def of kinds) {
+    for (const short of def.shortNames ?? []) await cluster.kubectl(['get', short, '-A', '-o', 'name']);
+  }
 });
 
 test('installCrds stores each CRD schema exactly as generated (nothing lost in the client)', async () => {
