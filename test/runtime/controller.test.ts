@@ -87,9 +87,10 @@ test('errors back off exponentially, requeueAfter is honoured, terminal errors a
 
   const gaps = calls.failing.slice(1).map((t1, i) => t1 - calls.failing[i]);
   t.diagnostic(`retry gaps (ms): ${gaps.map((g) => g.toFixed(0)).join(', ')}`);
-  // 5, 10, 20, 40, 80, 160, 320, 640 ms: the later gaps must keep doubling (timer noise dominates the first ones)
-  for (let i = 4; i < gaps.length; i++) assert.ok(gaps[i] > gaps[i - 1] * 1.4, `gap ${i} (${gaps[i]}) grows`);
-  assert.ok(gaps[7] >= 600, `8th gap ${gaps[7]} ≥ 640 ms - timer slack`);
+  // Scheduled: 5, 10, 20, 40, 80, 160, 320, 640 ms. A loaded machine only ever adds delay, so each gap is at least
+  // its scheduled value, and the last ones (far apart) keep growing whatever the noise.
+  gaps.forEach((g, i) => assert.ok(g >= 5 * 2 ** i - 2, `gap ${i} (${g.toFixed(0)} ms) ≥ ${5 * 2 ** i} ms`));
+  for (let i = 6; i < gaps.length; i++) assert.ok(gaps[i] > gaps[i - 1], `gap ${i} (${gaps[i]}) grows`);
 
   const requeueGap = calls.later[1] - calls.later[0];
   assert.ok(requeueGap >= 1490 && requeueGap < 4000, `requeueAfter(1500) came after ${requeueGap} ms`);
