@@ -8,7 +8,7 @@ import { LOCAL_NODE_NAME } from '../../src/devcluster/agent/node.ts';
 import { KWOK_NODE_NAME } from '../../src/devcluster/cluster.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
-import { apply, core, podProcesses, readyPod, secret, statefulSet } from './pods.ts';
+import { alive, apply, core, podProcesses, readyPod, secret, statefulSet } from './pods.ts';
 
 const connect = (host: string, password = 'root-pw') =>
   mysql.createConnection({ host, port: 3306, user: 'root', password, connectTimeout: 5000 });
@@ -76,12 +76,14 @@ test('a StatefulSet of 3 mariadb:10.11 pods runs real servers; data survives pod
   await c1.query("INSERT INTO app.t VALUES (1, 'kept')");
   await c1.end();
   const oldUid = pods[1].metadata!.uid!;
+  const oldPids = podProcesses(oldUid);
+  assert.equal(oldPids.length, 1, `pod db-1 runs one server process: ${oldPids}`);
   await api.deleteNamespacedPod({ name: 'db-1', namespace: ns });
   const t0 = Date.now();
   const again = await readyPod(ns, 'db-1', { notUid: oldUid, timeoutMs: 120_000 });
   t.diagnostic(`deleted pod db-1 back Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   assert.notEqual(again.status!.podIP, ips[1], 'a new pod gets a new IP');
-  assert.deepEqual(podProcesses(oldUid), [], 'the deleted pod left no process');
+  assert.deepEqual(alive(oldPids), [], 'the deleted pod left no process');
   const c1b = await connect(again.status!.podIP!);
   const [rows] = await c1b.query<mysql.RowDataPacket[]>('SELECT v FROM app.t WHERE id = 1');
   await c1b.end();
@@ -151,8 +153,10 @@ test('killing a server process by hand: the pod restarts it and restartCount gro
     },
   ]);
   const pod = await readyPod(ns, 'solo');
-  const pids = podProcesses(pod.metadata!.uid!);
-  assert.equal(pids.length, 1, `one server process: ${pids}`);
+  const pids = await eventually(
+    'the server pid',
+    async () => podProcesses(pod.metadata!.uid!).length === 1 && podProcesses(pod.metadata!.uid!),
+  );
   process.kill(pids[0], 'SIGKILL');
   const restarted = await eventually(
     'restartCount 1 and Ready again',

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
@@ -76,6 +77,8 @@ export class ContainerRunner {
       const startedAt = new Date();
       const handle = this.start();
       this.handle = handle;
+      // `<dir>.pid` names the running process, for people and tests that want to kill it by hand
+      void handle.spawned.then((pid) => writeFile(`${this.ctx.dir}.pid`, `${pid}\n`).catch(() => {}));
       this.status = {
         ...this.status,
         state: { running: { startedAt } },
@@ -142,7 +145,14 @@ export class ContainerRunner {
         ctx.mounts,
       );
       const port = this.port(DEFAULT_PORTS[plan.server]);
-      const common = { ip: ctx.ip, port, env: ctx.env, hostname, logFile, runDir: join(ctx.dir, 'run') };
+      const common = {
+        ip: ctx.ip,
+        port,
+        env: ctx.env,
+        hostname,
+        logFile,
+        runDir: join(ctx.dir, 'run'),
+      };
       const dataDir = (path: string) => hostPathOf(path, ctx.mounts) ?? join(ctx.dir, 'data');
       if (plan.server === 'mariadb') {
         return startMariadb({
@@ -243,6 +253,7 @@ export class ContainerRunner {
     const readiness = this.ctx.container.readinessProbe;
     const liveness = this.ctx.container.livenessProbe;
     const check = async (probe: k8s.V1Probe | undefined): Promise<boolean> => {
+      if (handle.pid === undefined) return false; // still initialising
       if (probe && this.honourable(probe)) return this.runProbe(probe);
       return handle.ping();
     };
@@ -262,7 +273,8 @@ export class ContainerRunner {
         }
         readyOnce ||= ok;
       }
-      if (liveness && this.honourable(liveness)) {
+      // liveness counts only once the server has been ready (initialisation can take longer than in the image)
+      if (readyOnce && liveness && this.honourable(liveness)) {
         const period = (liveness.periodSeconds ?? 10) * 1000;
         const livenessDelay = (liveness.initialDelaySeconds ?? 0) * 1000;
         if (Date.now() - started >= livenessDelay && Date.now() - lastLiveness >= period) {
