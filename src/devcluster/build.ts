@@ -228,7 +228,9 @@ async function go(
   log.write(`\n$ go ${args.join(' ')}\n`);
   const child = spawn('go', args, {
     cwd,
-    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', ...extraEnv },
+    // GOTOOLCHAIN stays as the machine has it: with the default `auto`, an older local Go fetches the toolchain a
+    // module asks for from the module proxy, which our machines can reach
+    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,15 +1,17 @@
 import { parseArgs } from 'node:util';
+import { ensureBinaries } from '../../devcluster/build.ts';
 import { clusterDown, clusterUp, isRunning, readState } from '../../devcluster/cluster.ts';
 import { defaultClusterDir } from '../../devcluster/paths.ts';
 import type { Command } from '../command.ts';
 import { UserError } from '../command.ts';
 
-const USAGE = `usage: statecraft cluster up|down|status [--dir DIR]
+const USAGE = `usage: statecraft cluster up|down|status|build [--dir DIR]
 
   up      build the control plane on first use (cached under ~/.cache/statecraft), start etcd, kube-apiserver,
           kube-controller-manager, kube-scheduler, kwok and the node agent; print the kubeconfig path
   down    stop exactly the processes 'up' started in DIR
   status  say whether the cluster in DIR runs
+  build   only build (or find in the cache) the control-plane binaries
 
   --dir DIR   cluster directory (default ${defaultClusterDir()}, or $STATECRAFT_CLUSTER_DIR)`;
 
@@ -46,6 +48,13 @@ export const clusterCommand: Command = {
         const running = state ? await isRunning(state) : false;
         console.log(running ? `running: ${state!.server} (kubeconfig ${state!.kubeconfig})` : `not running (${dir})`);
         return running ? 0 : 1;
+      }
+      case 'build': {
+        const started = Date.now();
+        const binaries = await ensureBinaries((line) => console.error(line));
+        console.error(`binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        for (const path of Object.values(binaries)) console.log(path);
+        return 0;
       }
       default:
         throw new UserError(`unknown cluster action '${action}'\n${USAGE}`);
