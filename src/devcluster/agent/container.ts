@@ -287,7 +287,7 @@ export class ContainerRunner {
           }
         }
       }
-      const period = readyOnce ? (readiness?.periodSeconds ?? 10) * 1000 : 1000;
+      const period = readyOnce ? (readiness?.periodSeconds ?? 10) * 1000 : 250;
       await Promise.race([sleep(period), handle.exited]);
     }
   }
