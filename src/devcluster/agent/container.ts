@@ -243,7 +243,7 @@ export class ContainerRunner {
   /**
    * Readiness (and liveness) while the process runs. A probe is honoured when it can be here (tcpSocket, httpGet,
    * exec of a tool this machine has); otherwise readiness is "the server answers". Until the first success the
-   * probe runs every second instead of every periodSeconds, so pods become Ready promptly.
+   * probe runs every 250 ms instead of every periodSeconds, so pods become Ready promptly.
    */
   private async probe(handle: ServerHandle): Promise<void> {
     let done = false;

@@ -41,6 +41,7 @@ export function startPostgres(options: PostgresOptions): ServerHandle {
     port: options.port,
     hostname: options.hostname,
     user: PG_USER,
+    stopSignal: 'SIGINT',
     async init(tools) {
       const { uid, gid } = await postgresIds();
       for (const dir of [options.dataDir, runDir]) {

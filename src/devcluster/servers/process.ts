@@ -63,6 +63,8 @@ export interface LaunchSpec {
   init(tools: Tools): Promise<void>;
   command: string;
   args: string[];
+  /** the image's STOPSIGNAL (PostgreSQL: SIGINT, a fast shutdown that does not wait for clients) */
+  stopSignal?: NodeJS.Signals;
   /** run as this system user (PostgreSQL refuses root) */
   user?: string;
   hostname?: string;
@@ -198,7 +200,7 @@ export function launch(spec: LaunchSpec): ServerHandle {
       aborted = true;
       helper?.kill('SIGKILL');
       for (const h of helpers) h.kill('SIGKILL');
-      child?.kill('SIGTERM');
+      child?.kill(spec.stopSignal ?? 'SIGTERM');
       const timer = setTimeout(() => child?.kill('SIGKILL'), graceMs);
       try {
         return await exited;
