@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import mysql from 'mysql2/promise';
-import { LOCAL_NODE_NAME } from '../../src/devcluster/agent/node.ts';
+import { LOCAL_NODE_NAME, LOCAL_NODE_PREFIX } from '../../src/devcluster/agent/node.ts';
 import { KWOK_NODE_NAME } from '../../src/devcluster/cluster.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
@@ -48,6 +48,14 @@ test('a StatefulSet of 3 mariadb:10.11 pods runs real servers; data survives pod
           },
         ],
         volumes: [{ name: 'conf', configMap: { name: 'db-conf' } }],
+        // one pod per node, required: the agent owns several Nodes so that this can be met
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' },
+            ],
+          },
+        },
       },
       '/var/lib/mysql',
     ),
@@ -58,8 +66,9 @@ test('a StatefulSet of 3 mariadb:10.11 pods runs real servers; data survives pod
   t.diagnostic(`3 mariadb pods Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const ips = pods.map((p) => p.status!.podIP!);
   assert.equal(new Set(ips).size, 3, `three distinct pod IPs: ${ips}`);
+  assert.equal(new Set(pods.map((p) => p.spec?.nodeName)).size, 3, 'anti-affinity spread the pods over three nodes');
   for (const [i, pod] of pods.entries()) {
-    assert.equal(pod.spec?.nodeName, LOCAL_NODE_NAME, 'steered to the agent node');
+    assert.ok(pod.spec?.nodeName?.startsWith(LOCAL_NODE_PREFIX), `steered to an agent node: ${pod.spec?.nodeName}`);
     const c = await connect(ips[i]);
     const [rows] = await c.query<mysql.RowDataPacket[]>(
       'SELECT @@hostname AS host, @@max_connections AS maxc, @@log_bin AS binlog, @@bind_address AS bind',

@@ -1,7 +1,12 @@
 import * as k8s from '@kubernetes/client-node';
 
-/** The Node the agent owns. Its taint keeps ordinary pods on KWOK's node; the steering policy adds the toleration. */
-export const LOCAL_NODE_NAME = 'statecraft-local-0';
+/**
+ * The Nodes the agent owns (several, so that required pod anti-affinity can be met). Their taint keeps ordinary
+ * pods on KWOK's node; the steering policy adds the toleration.
+ */
+export const LOCAL_NODE_PREFIX = 'statecraft-local-';
+export const LOCAL_NODE_NAME = `${LOCAL_NODE_PREFIX}0`;
+export const localNodeNames = (count: number) => Array.from({ length: count }, (_, i) => `${LOCAL_NODE_PREFIX}${i}`);
 export const LOCAL_NODE_LABEL = 'statecraft.dev/node-type';
 export const LOCAL_NODE_LABEL_VALUE = 'local';
 export const LOCAL_NODE_TAINT = 'statecraft.dev/local-processes';
@@ -24,7 +29,7 @@ export function localNodeObject(name: string): k8s.V1Node {
   };
 }
 
-function nodeStatus(ip: string, now: Date): k8s.V1NodeStatus {
+function nodeStatus(name: string, ip: string, now: Date): k8s.V1NodeStatus {
   const cond = (type: string, status: string, reason: string, message: string): k8s.V1NodeCondition => ({
     type,
     status,
@@ -38,7 +43,7 @@ function nodeStatus(ip: string, now: Date): k8s.V1NodeStatus {
     allocatable: { cpu: '16', memory: '64Gi', pods: '250', 'ephemeral-storage': '100Gi' },
     addresses: [
       { type: 'InternalIP', address: ip },
-      { type: 'Hostname', address: LOCAL_NODE_NAME },
+      { type: 'Hostname', address: name },
     ],
     conditions: [
       cond('Ready', 'True', 'KubeletReady', 'statecraft node agent runs pods as local processes'),
@@ -108,7 +113,10 @@ export class NodeHeartbeat {
   }
 
   private async heartbeat(): Promise<void> {
-    await this.core.patchNodeStatus({ name: this.name, body: { status: nodeStatus(this.ip, new Date()) } }, mergePatch);
+    await this.core.patchNodeStatus(
+      { name: this.name, body: { status: nodeStatus(this.name, this.ip, new Date()) } },
+      mergePatch,
+    );
   }
 
   private async renewLease(): Promise<void> {
