@@ -9,7 +9,15 @@ import { tcpOpen } from '../servers/ping.ts';
 import { startPostgres } from '../servers/postgres.ts';
 import { describeExit, type ExitStatus, launch, type ServerHandle } from '../servers/process.ts';
 import { startRedis } from '../servers/redis.ts';
-import { type ContainerPlan, expandVars, hostPathOf, type Mount, mapArgPaths, restartBackoffMs } from './podspec.ts';
+import {
+  type ContainerPlan,
+  expandVars,
+  hostPathOf,
+  type Mount,
+  mapArgPaths,
+  podLoopback,
+  restartBackoffMs,
+} from './podspec.ts';
 import { sandboxArgv } from './sandbox.ts';
 
 export interface ContainerContext {
@@ -188,7 +196,7 @@ export class ContainerRunner {
         initScripts: filesIn(hostPathOf('/docker-entrypoint-initdb.d', ctx.mounts), '.sql'),
       });
     }
-    const argv = plan.argv.map((a) => expandVars(a, ctx.env));
+    const argv = plan.argv.map((a) => podLoopback(expandVars(a, ctx.env), ctx.ip));
     return launch({
       name: ctx.container.name,
       runDir: ctx.dir,
@@ -312,7 +320,7 @@ export class ContainerRunner {
       return res.status >= 200 && res.status < 400;
     }
     const argv = sandboxArgv(
-      probe.exec!.command!.map((a) => expandVars(a, this.ctx.env)),
+      probe.exec!.command!.map((a) => podLoopback(expandVars(a, this.ctx.env), this.ctx.ip)),
       this.sandbox(),
     );
     return new Promise((resolve) => {

@@ -8,6 +8,7 @@ import {
   officialImage,
   planContainer,
   podDnsNames,
+  podLoopback,
   renderHosts,
   restartBackoffMs,
   selectorMatches,
@@ -72,6 +73,12 @@ test('container paths map through the deepest mount', () => {
     mapArgPaths(['--log-bin=/var/lib/mysql/bin', 'config_file=/var/lib/mysql/p.conf', '/etc/x', '--a=b'], mounts),
     ['--log-bin=/h/data/bin', 'config_file=/h/data/p.conf', '/etc/x', '--a=b'],
   );
+});
+
+test('podLoopback: 127.0.0.1 in a command means the pod', () => {
+  assert.equal(podLoopback('mysqladmin -h127.0.0.1 ping', '127.5.1.2'), 'mysqladmin -h127.5.1.2 ping');
+  assert.equal(podLoopback('--host=127.0.0.1', '127.5.1.2'), '--host=127.5.1.2');
+  assert.equal(podLoopback('127.0.0.10 and 1127.0.0.1', '127.5.1.2'), '127.0.0.10 and 1127.0.0.1');
 });
 
 test('DNS names and the hosts file', () => {
