@@ -162,6 +162,8 @@ test('killing a server process by hand: the pod restarts it and restartCount gro
     },
   ]);
   const pod = await readyPod(ns, 'solo');
+  const logs = await (await testCluster()).kubectl(['logs', '-n', ns, 'solo', '--tail=20']);
+  assert.match(logs, /ready for connections/, 'kubectl logs reads the server log through the kubelet API');
   const pids = await eventually(
     'the server pid',
     async () => podProcesses(pod.metadata!.uid!).length === 1 && podProcesses(pod.metadata!.uid!),

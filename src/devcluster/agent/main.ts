@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { IpAllocator } from './ips.ts';
+import { KubeletApi } from './kubelet-api.ts';
 import { localNodeNames, NodeHeartbeat } from './node.ts';
 import { PodAgent } from './pods.ts';
 import { LocalDirProvisioner } from './provisioner.ts';
@@ -37,6 +38,8 @@ const nodes = [...nodeIps].map(([name, ip]) => new NodeHeartbeat(kc, name, ip, l
 const pods = new PodAgent(kc, nodeIps, ips, join(tmpdir(), 'statecraft-pods'), log);
 for (const node of nodes) await startWithRetry('node', () => node.start());
 await startWithRetry('pod agent', () => pods.start());
+const kubeletApi = new KubeletApi(join(clusterDir, 'agent'), (ns, pod, c) => pods.logFile(ns, pod, c), log);
+await kubeletApi.start([...nodeIps.values()]);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -45,6 +48,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     log(`received ${signal}, stopping`);
     for (const node of nodes) node.stop();
+    await kubeletApi.stop();
     await pods.stop().catch((e) => log(`stopping pods: ${(e as Error).message}`));
     await provisioner.stop().catch(() => {});
     process.exit(0);

@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { KUBELET_PORT } from './kubelet-api.ts';
 
 /**
  * The Nodes the agent owns (several, so that required pod anti-affinity can be met). Their taint keeps ordinary
@@ -29,7 +30,7 @@ export function localNodeObject(name: string): k8s.V1Node {
   };
 }
 
-function nodeStatus(name: string, ip: string, now: Date): k8s.V1NodeStatus {
+function nodeStatus(ip: string, now: Date): k8s.V1NodeStatus {
   const cond = (type: string, status: string, reason: string, message: string): k8s.V1NodeCondition => ({
     type,
     status,
@@ -41,10 +42,10 @@ function nodeStatus(name: string, ip: string, now: Date): k8s.V1NodeStatus {
   return {
     capacity: { cpu: '16', memory: '64Gi', pods: '250', 'ephemeral-storage': '100Gi' },
     allocatable: { cpu: '16', memory: '64Gi', pods: '250', 'ephemeral-storage': '100Gi' },
-    addresses: [
-      { type: 'InternalIP', address: ip },
-      { type: 'Hostname', address: name },
-    ],
+    // InternalIP only: the apiserver reaches the kubelet API (kubectl logs) at the first address type it prefers,
+    // and a Hostname would come first without resolving
+    addresses: [{ type: 'InternalIP', address: ip }],
+    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
     conditions: [
       cond('Ready', 'True', 'KubeletReady', 'statecraft node agent runs pods as local processes'),
       cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', ''),
@@ -113,10 +114,7 @@ export class NodeHeartbeat {
   }
 
   private async heartbeat(): Promise<void> {
-    await this.core.patchNodeStatus(
-      { name: this.name, body: { status: nodeStatus(this.name, this.ip, new Date()) } },
-      mergePatch,
-    );
+    await this.core.patchNodeStatus({ name: this.name, body: { status: nodeStatus(this.ip, new Date()) } }, mergePatch);
   }
 
   private async renewLease(): Promise<void> {

@@ -64,6 +64,15 @@ export class PodRunner {
     return this.containers.length > 0 && this.containers.every((c) => c.status.ready);
   }
 
+  /** The log file of a container (the first one when none is named), as `kubectl logs` reads it. */
+  logFile(container: string | undefined): string | undefined {
+    const spec = this.pod.spec!;
+    const i = container ? spec.containers.findIndex((c) => c.name === container) : 0;
+    if (i >= 0) return join(this.dir, `c${i}.log`);
+    const j = (spec.initContainers ?? []).findIndex((c) => c.name === container);
+    return j >= 0 ? join(this.dir, `i${j}.log`) : undefined;
+  }
+
   pids(): number[] {
     return this.containers.flatMap((c) => (c.pid ? [c.pid] : []));
   }

@@ -69,6 +69,14 @@ export class PodAgent {
     this.informer = inf;
   }
 
+  /** Log file of a container of a pod this agent runs (for the kubelet API's /containerLogs). */
+  logFile(namespace: string, name: string, container: string | undefined): string | undefined {
+    const runner = [...this.runners.values()].find(
+      (r) => r.pod.metadata?.namespace === namespace && r.pod.metadata?.name === name,
+    );
+    return runner?.logFile(container);
+  }
+
   /** On agent shutdown: stop every process it started; pods stay in the API and are restarted next time. */
   async stop(graceSeconds = 8): Promise<void> {
     this.stopped = true;
