@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import mysql from 'mysql2/promise';
-import { LOCAL_NODE_NAME } from '../../src/devcluster/agent/node.ts';
+import { LOCAL_NODE_NAME, LOCAL_NODE_PREFIX } from '../../src/devcluster/agent/node.ts';
 import { KWOK_NODE_NAME } from '../../src/devcluster/cluster.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
-import { apply, core, podProcesses, readyPod, secret, statefulSet } from './pods.ts';
+import { alive, apply, core, podProcesses, readyPod, secret, statefulSet } from './pods.ts';
 
 const connect = (host: string, password = 'root-pw') =>
   mysql.createConnection({ host, port: 3306, user: 'root', password, connectTimeout: 5000 });
@@ -48,6 +48,14 @@ test('a StatefulSet of 3 mariadb:10.11 pods runs real servers; data survives pod
           },
         ],
         volumes: [{ name: 'conf', configMap: { name: 'db-conf' } }],
+        // one pod per node, required: the agent owns several Nodes so that this can be met
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' },
+            ],
+          },
+        },
       },
       '/var/lib/mysql',
     ),
@@ -58,8 +66,9 @@ test('a StatefulSet of 3 mariadb:10.11 pods runs real servers; data survives pod
   t.diagnostic(`3 mariadb pods Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const ips = pods.map((p) => p.status!.podIP!);
   assert.equal(new Set(ips).size, 3, `three distinct pod IPs: ${ips}`);
+  assert.equal(new Set(pods.map((p) => p.spec?.nodeName)).size, 3, 'anti-affinity spread the pods over three nodes');
   for (const [i, pod] of pods.entries()) {
-    assert.equal(pod.spec?.nodeName, LOCAL_NODE_NAME, 'steered to the agent node');
+    assert.ok(pod.spec?.nodeName?.startsWith(LOCAL_NODE_PREFIX), `steered to an agent node: ${pod.spec?.nodeName}`);
     const c = await connect(ips[i]);
     const [rows] = await c.query<mysql.RowDataPacket[]>(
       'SELECT @@hostname AS host, @@max_connections AS maxc, @@log_bin AS binlog, @@bind_address AS bind',
@@ -76,12 +85,14 @@ test('a StatefulSet of 3 mariadb:10.11 pods runs real servers; data survives pod
   await c1.query("INSERT INTO app.t VALUES (1, 'kept')");
   await c1.end();
   const oldUid = pods[1].metadata!.uid!;
+  const oldPids = podProcesses(oldUid);
+  assert.equal(oldPids.length, 1, `pod db-1 runs one server process: ${oldPids}`);
   await api.deleteNamespacedPod({ name: 'db-1', namespace: ns });
   const t0 = Date.now();
   const again = await readyPod(ns, 'db-1', { notUid: oldUid, timeoutMs: 120_000 });
   t.diagnostic(`deleted pod db-1 back Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   assert.notEqual(again.status!.podIP, ips[1], 'a new pod gets a new IP');
-  assert.deepEqual(podProcesses(oldUid), [], 'the deleted pod left no process');
+  assert.deepEqual(alive(oldPids), [], 'the deleted pod left no process');
   const c1b = await connect(again.status!.podIP!);
   const [rows] = await c1b.query<mysql.RowDataPacket[]>('SELECT v FROM app.t WHERE id = 1');
   await c1b.end();
@@ -151,8 +162,12 @@ test('killing a server process by hand: the pod restarts it and restartCount gro
     },
   ]);
   const pod = await readyPod(ns, 'solo');
-  const pids = podProcesses(pod.metadata!.uid!);
-  assert.equal(pids.length, 1, `one server process: ${pids}`);
+  const logs = await (await testCluster()).kubectl(['logs', '-n', ns, 'solo', '--tail=20']);
+  assert.match(logs, /ready for connections/, 'kubectl logs reads the server log through the kubelet API');
+  const pids = await eventually(
+    'the server pid',
+    async () => podProcesses(pod.metadata!.uid!).length === 1 && podProcesses(pod.metadata!.uid!),
+  );
   process.kill(pids[0], 'SIGKILL');
   const restarted = await eventually(
     'restartCount 1 and Ready again',

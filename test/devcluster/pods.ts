@@ -1,8 +1,9 @@
 /** Helpers for the node-agent tests: apply objects, wait for pods, find a pod's server process. */
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { processesMentioning } from '../../src/devcluster/processes.ts';
+
 import { testCluster } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -31,9 +32,50 @@ export async function readyPod(ns: string, name: string, opts: { notUid?: string
   );
 }
 
-/** Pids of the pod's server processes (their command lines name the pod's private directory). */
+/** Pids of the processes the agent runs for a pod: the servers (from `<pod dir>/*.pid`) and their children. */
 export function podProcesses(uid: string): number[] {
-  return processesMentioning(join(tmpdir(), 'statecraft-pods', uid));
+  const dir = join(tmpdir(), 'statecraft-pods', uid);
+  let roots: number[] = [];
+  try {
+    roots = readdirSync(dir)
+      .filter((f) => f.endsWith('.pid'))
+      .map((f) => Number(readFileSync(join(dir, f), 'utf8').trim()));
+  } catch {
+    return [];
+  }
+  const parents = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const m = /^\d+ \(.*\) (\S) (\d+)/.exec(stat);
+      if (m && m[1] !== 'Z') parents.set(Number(e), Number(m[2]));
+    } catch {
+      // exited while we looked
+    }
+  }
+  const found = new Set(roots.filter((p) => parents.has(p)));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (found.has(ppid) && !found.has(pid)) {
+        found.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...found];
+}
+
+/** The subset of pids still alive (and not zombies). */
+export function alive(pids: number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
 }
 
 export const secret = (name: string, data: Record<string, string>) => ({

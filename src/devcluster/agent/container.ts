@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
@@ -8,7 +9,15 @@ import { tcpOpen } from '../servers/ping.ts';
 import { startPostgres } from '../servers/postgres.ts';
 import { describeExit, type ExitStatus, launch, type ServerHandle } from '../servers/process.ts';
 import { startRedis } from '../servers/redis.ts';
-import { type ContainerPlan, expandVars, hostPathOf, type Mount, mapArgPaths, restartBackoffMs } from './podspec.ts';
+import {
+  type ContainerPlan,
+  expandVars,
+  hostPathOf,
+  type Mount,
+  mapArgPaths,
+  podLoopback,
+  restartBackoffMs,
+} from './podspec.ts';
 import { sandboxArgv } from './sandbox.ts';
 
 export interface ContainerContext {
@@ -76,6 +85,8 @@ export class ContainerRunner {
       const startedAt = new Date();
       const handle = this.start();
       this.handle = handle;
+      // `<dir>.pid` names the running process, for people and tests that want to kill it by hand
+      void handle.spawned.then((pid) => writeFile(`${this.ctx.dir}.pid`, `${pid}\n`).catch(() => {}));
       this.status = {
         ...this.status,
         state: { running: { startedAt } },
@@ -142,7 +153,14 @@ export class ContainerRunner {
         ctx.mounts,
       );
       const port = this.port(DEFAULT_PORTS[plan.server]);
-      const common = { ip: ctx.ip, port, env: ctx.env, hostname, logFile, runDir: join(ctx.dir, 'run') };
+      const common = {
+        ip: ctx.ip,
+        port,
+        env: ctx.env,
+        hostname,
+        logFile,
+        runDir: join(ctx.dir, 'run'),
+      };
       const dataDir = (path: string) => hostPathOf(path, ctx.mounts) ?? join(ctx.dir, 'data');
       if (plan.server === 'mariadb') {
         return startMariadb({
@@ -178,7 +196,7 @@ export class ContainerRunner {
         initScripts: filesIn(hostPathOf('/docker-entrypoint-initdb.d', ctx.mounts), '.sql'),
       });
     }
-    const argv = plan.argv.map((a) => expandVars(a, ctx.env));
+    const argv = plan.argv.map((a) => podLoopback(expandVars(a, ctx.env), ctx.ip));
     return launch({
       name: ctx.container.name,
       runDir: ctx.dir,
@@ -233,7 +251,7 @@ export class ContainerRunner {
   /**
    * Readiness (and liveness) while the process runs. A probe is honoured when it can be here (tcpSocket, httpGet,
    * exec of a tool this machine has); otherwise readiness is "the server answers". Until the first success the
-   * probe runs every second instead of every periodSeconds, so pods become Ready promptly.
+   * probe runs every 250 ms instead of every periodSeconds, so pods become Ready promptly.
    */
   private async probe(handle: ServerHandle): Promise<void> {
     let done = false;
@@ -243,6 +261,7 @@ export class ContainerRunner {
     const readiness = this.ctx.container.readinessProbe;
     const liveness = this.ctx.container.livenessProbe;
     const check = async (probe: k8s.V1Probe | undefined): Promise<boolean> => {
+      if (handle.pid === undefined) return false; // still initialising
       if (probe && this.honourable(probe)) return this.runProbe(probe);
       return handle.ping();
     };
@@ -262,7 +281,8 @@ export class ContainerRunner {
         }
         readyOnce ||= ok;
       }
-      if (liveness && this.honourable(liveness)) {
+      // liveness counts only once the server has been ready (initialisation can take longer than in the image)
+      if (readyOnce && liveness && this.honourable(liveness)) {
         const period = (liveness.periodSeconds ?? 10) * 1000;
         const livenessDelay = (liveness.initialDelaySeconds ?? 0) * 1000;
         if (Date.now() - started >= livenessDelay && Date.now() - lastLiveness >= period) {
@@ -275,7 +295,7 @@ export class ContainerRunner {
           }
         }
       }
-      const period = readyOnce ? (readiness?.periodSeconds ?? 10) * 1000 : 1000;
+      const period = readyOnce ? (readiness?.periodSeconds ?? 10) * 1000 : 250;
       await Promise.race([sleep(period), handle.exited]);
     }
   }
@@ -300,7 +320,7 @@ export class ContainerRunner {
       return res.status >= 200 && res.status < 400;
     }
     const argv = sandboxArgv(
-      probe.exec!.command!.map((a) => expandVars(a, this.ctx.env)),
+      probe.exec!.command!.map((a) => podLoopback(expandVars(a, this.ctx.env), this.ctx.ip)),
       this.sandbox(),
     );
     return new Promise((resolve) => {

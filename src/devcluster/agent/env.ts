@@ -4,7 +4,7 @@ import { downward, NotYet, type PodRefs } from './volumes.ts';
 
 /** Environment the official images set themselves (a pod's env overrides it). */
 const IMAGE_ENV: Record<string, Record<string, string>> = {
-  postgres: { PGDATA: '/var/lib/postgresql/data', POSTGRES_USER: '', LANG: 'en_US.utf8' },
+  postgres: { PGDATA: '/var/lib/postgresql/data' },
 };
 
 /**

@@ -17,28 +17,29 @@ export class IpAllocator {
   constructor(clusterDir: string, stateFile: string) {
     this.prefix = `127.${clusterOctet(clusterDir)}`;
     this.stateFile = stateFile;
-    this.next = 2; // .0.1 is the node's own address
+    this.next = FIRST_POD; // 127.<b>.0.x are the nodes' addresses
     try {
-      this.next = Number(readFileSync(stateFile, 'utf8').trim()) || 2;
+      this.next = Math.max(FIRST_POD, Number(readFileSync(stateFile, 'utf8').trim()) || 0);
     } catch {
       // first start
     }
   }
 
-  /** The node's address (its InternalIP). */
-  get nodeIp(): string {
-    return `${this.prefix}.0.1`;
+  /** Node i's address (its InternalIP). */
+  nodeIp(i: number): string {
+    return `${this.prefix}.0.${i + 1}`;
   }
 
+  /** A pod address of this allocator (not a node's). */
   owns(ip: string | undefined): boolean {
-    return !!ip && ip.startsWith(`${this.prefix}.`) && ip !== this.nodeIp;
+    return !!ip && ip.startsWith(`${this.prefix}.`) && !ip.startsWith(`${this.prefix}.0.`);
   }
 
   /** A fresh address whose `ports` are free right now. */
   async allocate(ports: number[]): Promise<string> {
     for (let tries = 0; tries < 1000; tries++) {
       const n = this.next;
-      this.next = n >= 65_534 ? 2 : n + 1;
+      this.next = n >= 65_534 ? FIRST_POD : n + 1;
       const ip = `${this.prefix}.${n >> 8}.${n & 255}`;
       if ((n & 255) === 0 || (n & 255) === 255) continue;
       if ((await Promise.all(ports.map((p) => portFree(ip, p)))).every(Boolean)) {
@@ -50,6 +51,8 @@ export class IpAllocator {
     throw new Error(`no free pod IP in ${this.prefix}.0.0/16`);
   }
 }
+
+const FIRST_POD = 256;
 
 /** 10..249, from the cluster directory, so that two clusters on one machine use different /16s. */
 export function clusterOctet(dir: string): number {

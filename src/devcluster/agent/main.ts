@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { IpAllocator } from './ips.ts';
-import { LOCAL_NODE_NAME, NodeHeartbeat } from './node.ts';
+import { KubeletApi } from './kubelet-api.ts';
+import { localNodeNames, NodeHeartbeat } from './node.ts';
 import { PodAgent } from './pods.ts';
 import { LocalDirProvisioner } from './provisioner.ts';
 
@@ -28,11 +29,17 @@ await startWithRetry('provisioner', () => provisioner.start());
 // the kubelet of the local node: database pods as local processes
 const clusterDir = resolve(values.dir);
 const ips = new IpAllocator(clusterDir, join(clusterDir, 'agent', 'next-ip'));
-const node = new NodeHeartbeat(kc, LOCAL_NODE_NAME, ips.nodeIp, log);
+// several Nodes, so that pods with required anti-affinity can all run; STATECRAFT_AGENT_NODES changes how many
+const nodeIps = new Map(
+  localNodeNames(Number(process.env.STATECRAFT_AGENT_NODES) || 3).map((n, i) => [n, ips.nodeIp(i)]),
+);
+const nodes = [...nodeIps].map(([name, ip]) => new NodeHeartbeat(kc, name, ip, log));
 // short paths: MariaDB and PostgreSQL sockets live here and unix socket paths are limited to 107 bytes
-const pods = new PodAgent(kc, LOCAL_NODE_NAME, ips, join(tmpdir(), 'statecraft-pods'), log);
-await startWithRetry('node', () => node.start());
+const pods = new PodAgent(kc, nodeIps, ips, join(tmpdir(), 'statecraft-pods'), log);
+for (const node of nodes) await startWithRetry('node', () => node.start());
 await startWithRetry('pod agent', () => pods.start());
+const kubeletApi = new KubeletApi(join(clusterDir, 'agent'), (ns, pod, c) => pods.logFile(ns, pod, c), log);
+await kubeletApi.start([...nodeIps.values()]);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -40,7 +47,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log(`received ${signal}, stopping`);
-    node.stop();
+    for (const node of nodes) node.stop();
+    await kubeletApi.stop();
     await pods.stop().catch((e) => log(`stopping pods: ${(e as Error).message}`));
     await provisioner.stop().catch(() => {});
     process.exit(0);

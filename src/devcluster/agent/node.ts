@@ -1,7 +1,13 @@
 import * as k8s from '@kubernetes/client-node';
+import { KUBELET_PORT } from './kubelet-api.ts';
 
-/** The Node the agent owns. Its taint keeps ordinary pods on KWOK's node; the steering policy adds the toleration. */
-export const LOCAL_NODE_NAME = 'statecraft-local-0';
+/**
+ * The Nodes the agent owns (several, so that required pod anti-affinity can be met). Their taint keeps ordinary
+ * pods on KWOK's node; the steering policy adds the toleration.
+ */
+export const LOCAL_NODE_PREFIX = 'statecraft-local-';
+export const LOCAL_NODE_NAME = `${LOCAL_NODE_PREFIX}0`;
+export const localNodeNames = (count: number) => Array.from({ length: count }, (_, i) => `${LOCAL_NODE_PREFIX}${i}`);
 export const LOCAL_NODE_LABEL = 'statecraft.dev/node-type';
 export const LOCAL_NODE_LABEL_VALUE = 'local';
 export const LOCAL_NODE_TAINT = 'statecraft.dev/local-processes';
@@ -36,10 +42,10 @@ function nodeStatus(ip: string, now: Date): k8s.V1NodeStatus {
   return {
     capacity: { cpu: '16', memory: '64Gi', pods: '250', 'ephemeral-storage': '100Gi' },
     allocatable: { cpu: '16', memory: '64Gi', pods: '250', 'ephemeral-storage': '100Gi' },
-    addresses: [
-      { type: 'InternalIP', address: ip },
-      { type: 'Hostname', address: LOCAL_NODE_NAME },
-    ],
+    // InternalIP only: the apiserver reaches the kubelet API (kubectl logs) at the first address type it prefers,
+    // and a Hostname would come first without resolving
+    addresses: [{ type: 'InternalIP', address: ip }],
+    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
     conditions: [
       cond('Ready', 'True', 'KubeletReady', 'statecraft node agent runs pods as local processes'),
       cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', ''),

@@ -36,7 +36,7 @@ export class PodRunner {
   private initialized = false;
   private stopping = false;
   private statusDirty = false;
-  private statusSyncing = false;
+  private statusLoop: Promise<void> | undefined;
   private readonly startTime = new Date();
   private readonly transitions = new Map<string, { status: string; at: Date }>();
   private terminal: 'Succeeded' | 'Failed' | undefined;
@@ -62,6 +62,15 @@ export class PodRunner {
 
   get isReady(): boolean {
     return this.containers.length > 0 && this.containers.every((c) => c.status.ready);
+  }
+
+  /** The log file of a container (the first one when none is named), as `kubectl logs` reads it. */
+  logFile(container: string | undefined): string | undefined {
+    const spec = this.pod.spec!;
+    const i = container ? spec.containers.findIndex((c) => c.name === container) : 0;
+    if (i >= 0) return join(this.dir, `c${i}.log`);
+    const j = (spec.initContainers ?? []).findIndex((c) => c.name === container);
+    return j >= 0 ? join(this.dir, `i${j}.log`) : undefined;
   }
 
   pids(): number[] {
@@ -90,14 +99,14 @@ export class PodRunner {
       const reason = (plans[0] as { reason: string }).reason;
       this.waiting = { reason: 'ImageNotSupported', message: reason };
       this.event('Warning', 'ImageNotSupported', reason);
-      await this.syncStatus();
+      await this.markDirty();
       return;
     }
     const ports = spec.containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
     const previous = pod.status?.podIP;
     this.ip = this.ctx.ownsIp(previous) ? previous! : await this.ctx.allocateIp(ports.length ? ports : [3306]);
     this.pod = { ...pod, status: { ...pod.status, podIP: this.ip, hostIP: this.ctx.nodeIp } };
-    await this.syncStatus();
+    await this.markDirty();
 
     // volumes and env: retried until the claim is bound and the referenced objects exist
     const refs = new PodRefs(this.ctx.core, pod.metadata!.namespace!);
@@ -163,7 +172,7 @@ export class PodRunner {
       if (this.stopping) return;
       if (runner.status.state?.terminated?.exitCode !== 0) {
         this.terminal = 'Failed';
-        await this.syncStatus();
+        await this.markDirty();
         return;
       }
     }
@@ -186,7 +195,7 @@ export class PodRunner {
     if (!this.stopping) {
       const failed = this.containers.some((c) => c.status.state?.terminated?.exitCode !== 0);
       this.terminal = failed ? 'Failed' : 'Succeeded';
-      await this.syncStatus();
+      await this.markDirty();
     }
   }
 
@@ -208,17 +217,20 @@ export class PodRunner {
     this.markDirty();
   }
 
-  private markDirty(): void {
+  /**
+   * Status patches go out one at a time, each built when it is sent: two patches in flight could land out of order
+   * and leave an older phase (Running after Succeeded) as the last word.
+   */
+  private markDirty(): Promise<void> {
     this.statusDirty = true;
-    if (this.statusSyncing) return;
-    this.statusSyncing = true;
-    void (async () => {
+    this.statusLoop ??= (async () => {
       while (this.statusDirty) {
         this.statusDirty = false;
         await this.syncStatus();
       }
-      this.statusSyncing = false;
+      this.statusLoop = undefined;
     })();
+    return this.statusLoop;
   }
 
   private async syncStatus(): Promise<void> {

@@ -11,7 +11,8 @@ import { wrapperBinDir } from './sandbox.ts';
 export class PodAgent {
   private readonly kc: k8s.KubeConfig;
   private readonly core: k8s.CoreV1Api;
-  private readonly nodeName: string;
+  /** node name → its InternalIP */
+  private readonly nodes: Map<string, string>;
   private readonly ips: IpAllocator;
   private readonly podsDir: string;
   private readonly log: (m: string) => void;
@@ -20,10 +21,16 @@ export class PodAgent {
   private informer: (k8s.Informer<k8s.V1Pod> & k8s.ObjectCache<k8s.V1Pod>) | undefined;
   private stopped = false;
 
-  constructor(kc: k8s.KubeConfig, nodeName: string, ips: IpAllocator, podsDir: string, log: (m: string) => void) {
+  constructor(
+    kc: k8s.KubeConfig,
+    nodes: Map<string, string>,
+    ips: IpAllocator,
+    podsDir: string,
+    log: (m: string) => void,
+  ) {
     this.kc = kc;
     this.core = kc.makeApiClient(k8s.CoreV1Api);
-    this.nodeName = nodeName;
+    this.nodes = nodes;
     this.ips = ips;
     this.podsDir = podsDir;
     this.log = log;
@@ -31,21 +38,21 @@ export class PodAgent {
 
   async start(): Promise<void> {
     const binDir = await wrapperBinDir(this.podsDir);
-    const ctx: AgentContext = {
+    const ctxFor = (nodeName: string): AgentContext => ({
       core: this.core,
-      nodeName: this.nodeName,
-      nodeIp: this.ips.nodeIp,
+      nodeName,
+      nodeIp: this.nodes.get(nodeName)!,
       podsDir: this.podsDir,
       binDir,
       allocateIp: (ports) => this.ips.allocate(ports),
       ownsIp: (ip) => this.ips.owns(ip),
       hostEntries: (ns) => this.hostEntries(ns),
       log: this.log,
-    };
+    });
     const inf = k8s.makeInformer(this.kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces());
     const onPod = (pod: k8s.V1Pod) => {
-      if (pod.spec?.nodeName !== this.nodeName || this.stopped) return;
-      void this.sync(ctx, pod).catch((e) =>
+      if (!this.nodes.has(pod.spec?.nodeName ?? '') || this.stopped) return;
+      void this.sync(ctxFor(pod.spec!.nodeName!), pod).catch((e) =>
         this.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: ${(e as Error).message}`),
       );
     };
@@ -60,6 +67,14 @@ export class PodAgent {
     inf.on('error', () => setTimeout(() => !this.stopped && void inf.start().catch(() => {}), 2000));
     await inf.start();
     this.informer = inf;
+  }
+
+  /** Log file of a container of a pod this agent runs (for the kubelet API's /containerLogs). */
+  logFile(namespace: string, name: string, container: string | undefined): string | undefined {
+    const runner = [...this.runners.values()].find(
+      (r) => r.pod.metadata?.namespace === namespace && r.pod.metadata?.name === name,
+    );
+    return runner?.logFile(container);
   }
 
   /** On agent shutdown: stop every process it started; pods stay in the API and are restarted next time. */

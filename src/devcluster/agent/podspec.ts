@@ -68,6 +68,14 @@ export function expandVars(s: string, vars: Record<string, string>): string {
   });
 }
 
+/**
+ * In a container 127.0.0.1 is the pod itself; here it is the machine. Commands and exec probes that name it
+ * (`mysqladmin -h 127.0.0.1 ping`, `redis-cli -h 127.0.0.1`) get the pod's own address instead.
+ */
+export function podLoopback(arg: string, podIp: string): string {
+  return arg.replace(/(^|[^\d.])127\.0\.0\.1(?![\d])/g, `$1${podIp}`);
+}
+
 export interface Mount {
   /** path inside the container */
   containerPath: string;

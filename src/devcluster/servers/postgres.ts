@@ -41,6 +41,7 @@ export function startPostgres(options: PostgresOptions): ServerHandle {
     port: options.port,
     hostname: options.hostname,
     user: PG_USER,
+    stopSignal: 'SIGINT',
     async init(tools) {
       const { uid, gid } = await postgresIds();
       for (const dir of [options.dataDir, runDir]) {
@@ -107,30 +108,39 @@ async function initialise(tools: Tools, o: PostgresOptions, runDir: string, env:
       ['-D', o.dataDir, `--username=${user}`, `--pwfile=${pwfile}`, '--no-sync', ...extra],
       {
         user: PG_USER,
-        env: { ...process.env, LANG: env.LANG ?? 'C.UTF-8' },
+        // the image's en_US.utf8 may not exist here; C.UTF-8 always does
+        env: { ...process.env, LC_ALL: 'C.UTF-8' },
       },
     );
   } finally {
     await writeFile(pwfile, '');
   }
   await appendFile(join(o.dataDir, 'pg_hba.conf'), `\nhost all all all ${method}\n`);
-  // temporary server on the unix socket only, as the image does, to create the database and run init scripts
+  // temporary server on a unix socket only, as the image does, to create the database and run init scripts; its
+  // own socket directory, so that a readiness probe on the usual socket does not mistake it for the real server
+  const initSockets = join(runDir, 'init');
+  await mkdir(initSockets, { recursive: true });
+  await chown(initSockets, uid, gid);
   const temp = tools.spawn(
     join(PG_BIN, 'postgres'),
-    ['-D', o.dataDir, '-c', 'listen_addresses=', '-k', runDir, '-p', String(o.port)],
+    ['-D', o.dataDir, '-c', 'listen_addresses=', '-k', initSockets, '-p', String(o.port)],
     { user: PG_USER },
   );
   const psql = (database: string, input: string) =>
-    tools.run('psql', ['-v', 'ON_ERROR_STOP=1', '-h', runDir, '-p', String(o.port), '-U', user, '-d', database, '-q'], {
-      user: PG_USER,
-      input,
-    });
+    tools.run(
+      'psql',
+      ['-v', 'ON_ERROR_STOP=1', '-h', initSockets, '-p', String(o.port), '-U', user, '-d', database, '-q'],
+      {
+        user: PG_USER,
+        input,
+      },
+    );
   try {
     for (let i = 0; ; i++) {
       if (tools.aborted()) throw new InitError('stopped');
       if (temp.exitCode !== null) throw new InitError('the temporary server exited during initialisation');
       const ok = await tools
-        .run(join(PG_BIN, 'pg_isready'), ['-q', '-h', runDir, '-p', String(o.port)], { user: PG_USER })
+        .run(join(PG_BIN, 'pg_isready'), ['-q', '-h', initSockets, '-p', String(o.port)], { user: PG_USER })
         .then(
           () => true,
           () => false,

@@ -38,6 +38,8 @@ export interface ServerHandle {
   readonly port: number;
   /** pid of the running server, undefined while it is still initialising */
   readonly pid: number | undefined;
+  /** resolves with the server's pid once it is spawned (after initialisation) */
+  readonly spawned: Promise<number>;
   /** resolves once the server (or its initialisation) has ended */
   readonly exited: Promise<ExitStatus>;
   /** one quick "is the server answering" check */
@@ -61,6 +63,8 @@ export interface LaunchSpec {
   init(tools: Tools): Promise<void>;
   command: string;
   args: string[];
+  /** the image's STOPSIGNAL (PostgreSQL: SIGINT, a fast shutdown that does not wait for clients) */
+  stopSignal?: NodeJS.Signals;
   /** run as this system user (PostgreSQL refuses root) */
   user?: string;
   hostname?: string;
@@ -97,6 +101,10 @@ export function launch(spec: LaunchSpec): ServerHandle {
   let aborted = false;
   let logFd: number | undefined;
   const helpers = new Set<ChildProcess>();
+  let onSpawn: (pid: number) => void = () => {};
+  const spawned = new Promise<number>((resolve) => {
+    onSpawn = resolve;
+  });
   const openLog = async () => {
     await mkdir(dirname(spec.logFile), { recursive: true });
     logFd = openSync(spec.logFile, 'a');
@@ -150,6 +158,7 @@ export function launch(spec: LaunchSpec): ServerHandle {
         env: spec.env ?? process.env,
       });
       const c = child;
+      if (c.pid !== undefined) onSpawn(c.pid);
       return await new Promise<ExitStatus>((resolve) => {
         c.on('error', (e) => resolve({ code: 127, signal: null, message: `${spec.command}: ${e.message}` }));
         c.on('exit', (code, signal) => resolve({ code, signal }));
@@ -170,6 +179,7 @@ export function launch(spec: LaunchSpec): ServerHandle {
       return child?.pid;
     },
     exited,
+    spawned,
     ping: () => (child ? spec.ping().catch(() => false) : Promise.resolve(false)),
     async ready(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
@@ -190,7 +200,7 @@ export function launch(spec: LaunchSpec): ServerHandle {
       aborted = true;
       helper?.kill('SIGKILL');
       for (const h of helpers) h.kill('SIGKILL');
-      child?.kill('SIGTERM');
+      child?.kill(spec.stopSignal ?? 'SIGTERM');
       const timer = setTimeout(() => child?.kill('SIGKILL'), graceMs);
       try {
         return await exited;
