@@ -153,6 +153,23 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
   assert.deepEqual(await selected('mr-readwrite'), ['db-0']);
   assert.deepEqual(await selected('mr-readonly'), ['db-1', 'db-2']);
 
+  // converged: further passes (every 2 s here) write nothing to Kubernetes
+  const versions = async () => [
+    (await getCr()).metadata.resourceVersion,
+    ...(await Promise.all(
+      NODES.map(async (n) => (await core.readNamespacedPod({ name: n, namespace: ns })).metadata?.resourceVersion),
+    )),
+    (await core.readNamespacedService({ name: 'mr-readwrite', namespace: ns })).metadata?.resourceVersion,
+  ];
+  const settled = await versions();
+  const statusBefore = JSON.stringify((await getCr()).status);
+  await sleep(5000);
+  assert.deepEqual(
+    await versions(),
+    settled,
+    `a converged topology caused Kubernetes writes: ${statusBefore} → ${JSON.stringify((await getCr()).status)}`,
+  );
+
   // 1000 rows through the source arrive on both replicas
   const app = (name: string) =>
     mysql.createConnection({ host: ip(name), port: 3306, user: 'app', password: 'app-pw', connectTimeout: 3000 });
@@ -273,4 +290,89 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
   // no password anywhere in status or events
   const everything = JSON.stringify([await getCr(), events.items]);
   for (const pw of [ADMIN_PW, REPL_PW]) assert.ok(!everything.includes(pw), 'a password leaked');
+});
+
+test('credential and reachability problems become False conditions naming the cause; other CRs keep working', async (t) => {
+  const ns = await testNamespace(t, 'mr-bad');
+  const cluster = await testCluster();
+  await installCrds(cluster.kc);
+  const custom = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
+  await apply(ns, [
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'aes-secret-key' }, stringData: { AES_SECRET_KEY: AES_KEY } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'wrong-key' },
+      data: {
+        mysql: encryptCredential(ADMIN_PW, 'x'.repeat(32)).toString('base64'),
+        replication: encryptCredential(REPL_PW, 'x'.repeat(32)).toString('base64'),
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'good' },
+      data: {
+        mysql: encryptCredential(ADMIN_PW, AES_KEY).toString('base64'),
+        replication: encryptCredential(REPL_PW, AES_KEY).toString('base64'),
+      },
+    },
+  ]);
+  await startManager(t, mysqlReplicationController({ addressMode: 'pod-ip', resyncMs: 2000, connectTimeoutMs: 1000 }), {
+    namespaces: [ns],
+  });
+  const create = (name: string, secretName: string) =>
+    custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'mysqlreplications',
+      body: {
+        apiVersion: `${GROUP}/v1alpha1`,
+        kind: 'MysqlReplication',
+        metadata: { name, namespace: ns },
+        spec: {
+          secret: { name: secretName, mysql: 'mysql', replication: 'replication' },
+          source: nodeSpec(`${name}-0`, ns),
+          replica: [nodeSpec(`${name}-1`, ns)],
+          service: { type: 'ClusterIP' },
+        },
+      },
+    });
+  await create('missing', 'no-such-secret');
+  await create('wrongkey', 'wrong-key');
+  await create('nopods', 'good');
+  const condition = (name: string) =>
+    eventually(
+      `TopologyReady False on ${name}`,
+      async () => {
+        const o = (await custom.getNamespacedCustomObject({
+          group: GROUP,
+          version: 'v1alpha1',
+          namespace: ns,
+          plural: 'mysqlreplications',
+          name,
+        })) as MysqlReplication;
+        const c = o.status?.conditions?.find((x) => x.type === 'TopologyReady');
+        return c?.status === 'False' && o.status?.ready === false && c;
+      },
+      30_000,
+    );
+  const missing = await condition('missing');
+  assert.equal(missing.reason, 'CredentialsUnavailable');
+  assert.match(missing.message, /Secret no-such-secret not found/);
+  const wrong = await condition('wrongkey');
+  assert.equal(wrong.reason, 'WrongAesKey');
+  assert.match(wrong.message, /wrong AES key\?/);
+  const nopods = await condition('nopods');
+  assert.match(nopods.message, /pod nopods-0 has no IP/);
+  const all = JSON.stringify(
+    await custom.listNamespacedCustomObject({
+      group: GROUP,
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'mysqlreplications',
+    }),
+  );
+  for (const pw of [ADMIN_PW, REPL_PW]) assert.ok(!all.includes(pw), 'a password leaked into status');
 });

@@ -105,6 +105,7 @@ export function mysqlReplicationController(options: MysqlReplicationOptions = {}
         const crKey = `${req.namespace}/${req.name}`;
         if (!cr) {
           index.forget(crKey);
+          for (const k of lastConditions.keys()) if (k.startsWith(`${crKey}/`)) lastConditions.delete(k);
           return;
         }
         const ns = req.namespace!;
@@ -157,10 +158,16 @@ async function readCredentials(
   };
 }
 
+const lastConditions = new Map<string, Condition[]>();
+
 async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplication, o: PassOptions): Promise<void> {
   const events = mgr.events('mysqlreplication');
   const generation = cr.metadata.generation;
-  let conditions: Condition[] = (cr.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+  // the conditions this process wrote last are newer than a cache that has not seen that write yet; starting from
+  // a stale copy would move lastTransitionTime and cost a status write on a converged topology
+  const crKey = `${cr.metadata.namespace}/${cr.metadata.name}/${cr.metadata.uid}`;
+  let conditions: Condition[] =
+    lastConditions.get(crKey) ?? (cr.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
   const topologyFailed = (reason: string, message: string) => {
     conditions = setCondition(conditions, {
       type: 'TopologyReady',
@@ -182,6 +189,7 @@ async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplic
     topologyFailed(reason, message);
     events.event(cr, { type: 'Warning', reason: 'ErrSynced', action: 'Reconcile', note: message });
     await mgr.patchStatus(cr, { ready: false, conditions, observedGeneration: generation });
+    lastConditions.set(crKey, conditions);
     return;
   }
 
@@ -321,6 +329,7 @@ async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplic
       conditions,
       observedGeneration: generation,
     });
+    lastConditions.set(crKey, conditions);
   } finally {
     await Promise.all(Object.values(sessions).map((s) => s?.close()));
   }
