@@ -11,51 +11,23 @@ import { installCrds } from '../../src/apis/install.ts';
 import type { MysqlReplication } from '../../src/apis/mysqlreplication.ts';
 import { mysqlReplicationController } from '../../src/controllers/mysqlreplication/controller.ts';
 import { encryptCredential } from '../../src/credentials/index.ts';
-import { apply, readyPod, secret } from '../devcluster/pods.ts';
+import { apply, readyPod } from '../devcluster/pods.ts';
 import { startManager } from '../runtime/support.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
+import {
+  ADMIN_PW,
+  AES_KEY,
+  APP,
+  GROUP,
+  mysqlReplicationCr,
+  nodeSpec,
+  REPL_PW,
+  replicationFixture,
+  switchoverPatch,
+} from '../support/mysqlReplicationFixture.ts';
 import { eventually } from '../support/wait.ts';
 
-const AES_KEY = 'k3y-0123456789abcdef0123456789ab';
-const ADMIN_PW = "Adm'n-pw";
-const REPL_PW = 'R3pl-pw';
 const NODES = ['db-0', 'db-1', 'db-2'];
-const GROUP = 'upm.syntropycloud.io';
-
-function mariadbPod(name: string, serverId: number): object {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, labels: { app: 'db' } },
-    spec: {
-      containers: [
-        {
-          name: 'mariadb',
-          image: 'mariadb:10.11',
-          args: [
-            `--server-id=${serverId}`,
-            '--log-bin=mysql-bin',
-            '--binlog-format=ROW',
-            '--log-slave-updates=ON',
-            '--gtid-strict-mode=ON',
-          ],
-          env: [{ name: 'MARIADB_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-init', key: 'root' } } }],
-          ports: [{ name: 'mysql', containerPort: 3306 }],
-          volumeMounts: [
-            { name: 'data', mountPath: '/var/lib/mysql' },
-            { name: 'init', mountPath: '/docker-entrypoint-initdb.d' },
-          ],
-        },
-      ],
-      volumes: [
-        { name: 'data', emptyDir: {} },
-        { name: 'init', secret: { secretName: 'db-init', items: [{ key: 'users.sql', path: 'users.sql' }] } },
-      ],
-    },
-  };
-}
-
-const nodeSpec = (name: string, ns: string) => ({ name, host: `${name}.${ns}.svc.cluster.local`, port: 3306 });
 
 test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, switchovers without loss, errant replica', async (t) => {
   const ns = await testNamespace(t, 'mr');
@@ -63,28 +35,7 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
   await installCrds(cluster.kc);
   const core = cluster.kc.makeApiClient(k8s.CoreV1Api);
   const custom = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
-  const enc = (pw: string) => encryptCredential(pw, AES_KEY).toString('base64');
-  await apply(ns, [
-    secret('db-init', {
-      root: 'root-pw',
-      'users.sql': [
-        `CREATE USER 'mysql'@'%' IDENTIFIED BY 'Adm\\'n-pw';`,
-        `GRANT ALL PRIVILEGES ON *.* TO 'mysql'@'%' WITH GRANT OPTION;`,
-        `CREATE USER 'replication'@'%' IDENTIFIED BY '${REPL_PW}';`,
-        `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'replication'@'%';`,
-        `CREATE DATABASE app; CREATE TABLE app.w (id INT PRIMARY KEY);`,
-        `CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'; GRANT SELECT, INSERT ON app.* TO 'app'@'%';`,
-      ].join('\n'),
-    }),
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'aes-secret-key' }, stringData: { AES_SECRET_KEY: AES_KEY } },
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'mysql-credentials' },
-      data: { mysql: enc(ADMIN_PW), replication: enc(REPL_PW) },
-    },
-    ...NODES.map((n, i) => mariadbPod(n, i + 1)),
-  ]);
+  await apply(ns, replicationFixture(NODES));
   const pods = await Promise.all(NODES.map((n) => readyPod(ns, n, { timeoutMs: 180_000 })));
   const ip = (name: string) => pods[NODES.indexOf(name)].status!.podIP!;
 
@@ -95,18 +46,7 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
       namespaces: [ns],
     },
   );
-  const cr = {
-    apiVersion: `${GROUP}/v1alpha1`,
-    kind: 'MysqlReplication',
-    metadata: { name: 'mr', namespace: ns },
-    spec: {
-      mode: 'rpl_async',
-      secret: { name: 'mysql-credentials', mysql: 'mysql', replication: 'replication' },
-      source: nodeSpec('db-0', ns),
-      replica: [nodeSpec('db-1', ns), nodeSpec('db-2', ns)],
-      service: { type: 'ClusterIP' },
-    },
-  };
+  const cr = mysqlReplicationCr('mr', ns, 'db-0', ['db-1', 'db-2']);
   await custom.createNamespacedCustomObject({
     group: GROUP,
     version: 'v1alpha1',
@@ -171,8 +111,7 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
   );
 
   // 1000 rows through the source arrive on both replicas
-  const app = (name: string) =>
-    mysql.createConnection({ host: ip(name), port: 3306, user: 'app', password: 'app-pw', connectTimeout: 3000 });
+  const app = (name: string) => mysql.createConnection({ host: ip(name), port: 3306, ...APP, connectTimeout: 3000 });
   const c0 = await app('db-0');
   await c0.query('INSERT INTO app.w (id) VALUES ?', [Array.from({ length: 1000 }, (_, i) => [i + 1])]);
   await c0.end();
@@ -239,7 +178,7 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
         namespace: ns,
         plural: 'mysqlreplications',
         name: 'mr',
-        body: { spec: { source: nodeSpec(next, ns), replica: others.map((n) => nodeSpec(n, ns)) } },
+        body: switchoverPatch(ns, next, others),
       },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
