@@ -24,8 +24,8 @@ import {
   APP,
   GROUP,
   mysqlReplicationCr,
+  patchSwitchover,
   replicationFixture,
-  switchoverPatch,
 } from '../test/support/mysqlReplicationFixture.ts';
 
 const SWITCHOVERS = Number(process.env.SWITCHOVERS ?? 10);
@@ -136,17 +136,7 @@ try {
     await sleep(500);
     const ackedBefore = acked.length;
     const patchedAt = Date.now();
-    await custom.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: 'v1alpha1',
-        namespace: ns,
-        plural: 'mysqlreplications',
-        name: 'mr',
-        body: switchoverPatch(ns, to, replicas),
-      },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
+    await patchSwitchover(custom, ns, 'mr', to, replicas);
     target = to;
     const first = await until(
       `a write acknowledged by ${to}`,

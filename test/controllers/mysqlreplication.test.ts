@@ -21,9 +21,9 @@ import {
   GROUP,
   mysqlReplicationCr,
   nodeSpec,
+  patchSwitchover,
   REPL_PW,
   replicationFixture,
-  switchoverPatch,
 } from '../support/mysqlReplicationFixture.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -171,17 +171,7 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
     const before = acked.length;
     await eventually('writes before the switchover', async () => acked.length > before + 20, 30_000);
     const started = Date.now();
-    await custom.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: 'v1alpha1',
-        namespace: ns,
-        plural: 'mysqlreplications',
-        name: 'mr',
-        body: switchoverPatch(ns, next, others),
-      },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
+    await patchSwitchover(custom, ns, 'mr', next, others);
     await readyWith(next);
     durations.push(Date.now() - started);
     source = next;

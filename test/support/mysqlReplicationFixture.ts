@@ -4,6 +4,7 @@
  * the compose-operator Secrets (AES key + encrypted `mysql`/`replication` passwords), an `app` account without
  * READ ONLY ADMIN and an `app.w` table, and the CR itself.
  */
+import * as k8s from '@kubernetes/client-node';
 import { encryptCredential } from '../../src/credentials/index.ts';
 
 export const GROUP = 'upm.syntropycloud.io';
@@ -93,7 +94,23 @@ export function mysqlReplicationCr(name: string, ns: string, source: string, rep
   };
 }
 
-/** The seed's switchover: a merge patch of spec.source and spec.replica. */
-export const switchoverPatch = (ns: string, source: string, replicas: string[]) => ({
-  spec: { source: nodeSpec(source, ns), replica: replicas.map((r) => nodeSpec(r, ns)) },
-});
+/** The seed's switchover: a merge patch of spec.source and spec.replica of MysqlReplication `name`. */
+export async function patchSwitchover(
+  custom: k8s.CustomObjectsApi,
+  ns: string,
+  name: string,
+  source: string,
+  replicas: string[],
+): Promise<void> {
+  await custom.patchNamespacedCustomObject(
+    {
+      group: GROUP,
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'mysqlreplications',
+      name,
+      body: { spec: { source: nodeSpec(source, ns), replica: replicas.map((r) => nodeSpec(r, ns)) } },
+    },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+}
