@@ -63,19 +63,30 @@ function workDir(): Promise<string> {
 async function templateDataDir(): Promise<string> {
   template ??= (async () => {
     const dir = join(await workDir(), 'template');
-    await run(
-      'mariadb-install-db',
-      [
-        '--no-defaults',
-        `--datadir=${dir}`,
-        '--user=root',
-        '--auth-root-authentication-method=normal',
-        '--skip-test-db',
-      ],
-      { maxBuffer: 16 * 1024 * 1024 },
-    ).catch((err: { stderr?: string; message: string }) => {
-      throw new Error(`mariadb-install-db failed: ${err.stderr?.slice(-2000) || err.message}`);
-    });
+    // a private tmpdir: bootstraps of parallel test processes must not share temporary-table files in /tmp
+    const tmp = join(await workDir(), 'tmp');
+    await mkdir(tmp, { recursive: true });
+    const install = () =>
+      run(
+        'mariadb-install-db',
+        [
+          '--no-defaults',
+          `--datadir=${dir}`,
+          '--user=root',
+          '--auth-root-authentication-method=normal',
+          '--skip-test-db',
+          `--tmpdir=${tmp}`,
+        ],
+        { maxBuffer: 16 * 1024 * 1024 },
+      );
+    await install()
+      .catch(async () => {
+        await rm(dir, { recursive: true, force: true });
+        return install();
+      })
+      .catch((err: { stderr?: string; message: string }) => {
+        throw new Error(`mariadb-install-db failed (twice): ${err.stderr?.slice(-2000) || err.message}`);
+      });
     return dir;
   })();
   return template;
@@ -122,6 +133,7 @@ async function startOne(extraArgs: string[]): Promise<MariadbServer> {
     `--port=${port}`,
     `--socket=${socketPath}`,
     `--pid-file=${join(dir, 'mysqld.pid')}`,
+    `--tmpdir=${dir}`,
     `--log-error=${errorLog}`,
     `--server-id=${serverId}`,
     '--log-bin=mariadb-bin',
