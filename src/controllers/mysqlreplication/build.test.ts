@@ -82,6 +82,7 @@ const replica = (lag: number | null, over: Partial<NodeState> = {}) =>
       lastIoError: '',
       lastSqlError: '',
       usesGtid: true,
+      receivedGtids: '',
     },
     ...over,
   });

@@ -374,6 +374,13 @@ function reportSteps(events: ReturnType<Manager['events']>, cr: MysqlReplication
           note: r.message ?? 'refused',
         });
       }
+    } else if (r.step.kind === 'promote' && r.ok) {
+      events.event(cr, {
+        type: 'Warning',
+        reason: 'PromotedWithoutSource',
+        action: 'Failover',
+        note: `${r.step.node} promoted after applying all it had received, because ${r.step.reason}`,
+      });
     } else if (!r.ok) {
       events.event(cr, {
         type: 'Warning',

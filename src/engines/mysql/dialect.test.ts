@@ -102,12 +102,14 @@ test('replica status rows map to neutral names for both dialects', () => {
     Slave_SQL_Running: 'No',
     Seconds_Behind_Master: null,
     Using_Gtid: 'Slave_Pos',
+    Gtid_IO_Pos: '0-1-5, 1-2-3',
     Last_SQL_Error: 'boom',
   });
   assert.equal(maria.sourceHost, '10.0.0.1');
   assert.equal(maria.sqlRunning, 'No');
   assert.equal(maria.secondsBehindSource, null);
   assert.equal(maria.usesGtid, true);
+  assert.equal(maria.receivedGtids, '0-1-5,1-2-3');
   assert.equal(maria.lastSqlError, 'boom');
   const my = mysqlDialect.parseReplicaStatus({
     Source_Host: 'db',

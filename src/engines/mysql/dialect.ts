@@ -34,6 +34,8 @@ export interface ReplicationStatus {
   lastSqlError: string;
   /** replication positions by GTID (MariaDB Using_Gtid=Slave_Pos/Current_Pos, MySQL Auto_Position=1) */
   usesGtid: boolean;
+  /** GTIDs the IO thread has received (MariaDB Gtid_IO_Pos, MySQL Retrieved_Gtid_Set) */
+  receivedGtids: string;
 }
 
 export interface Dialect {
@@ -154,6 +156,7 @@ export const mariadbDialect: Dialect = {
     lastIoError: str(r.Last_IO_Error),
     lastSqlError: str(r.Last_SQL_Error),
     usesGtid: /pos/i.test(str(r.Using_Gtid)),
+    receivedGtids: str(r.Gtid_IO_Pos).replace(/\s+/g, ''),
   }),
   gtidState: {
     sql: 'SELECT @@gtid_current_pos AS executed, @@gtid_binlog_state AS binlogState, @@gtid_binlog_pos AS binlogPos, @@gtid_slave_pos AS replicaPos, @@gtid_strict_mode AS strictMode, @@log_bin AS logBin, @@log_slave_updates AS logReplicaUpdates',
@@ -204,6 +207,7 @@ export const mysqlDialect: Dialect = {
     lastIoError: str(r.Last_IO_Error),
     lastSqlError: str(r.Last_SQL_Error),
     usesGtid: num(r.Auto_Position) === 1,
+    receivedGtids: str(r.Retrieved_Gtid_Set).replace(/\s+/g, ''),
   }),
   gtidState: {
     sql: 'SELECT @@global.gtid_executed AS executed, NULL AS binlogState, @@global.gtid_executed AS binlogPos, NULL AS replicaPos, @@global.enforce_gtid_consistency AS strictMode, @@log_bin AS logBin, @@log_replica_updates AS logReplicaUpdates',

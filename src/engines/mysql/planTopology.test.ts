@@ -57,6 +57,7 @@ const replicaOf = (serverId: number, source: number, over: Partial<NodeState> = 
       lastIoError: '',
       lastSqlError: '',
       usesGtid: true,
+      receivedGtids: '',
     },
     ...over,
   });
