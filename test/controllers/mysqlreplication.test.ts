@@ -29,7 +29,7 @@ import { eventually } from '../support/wait.ts';
 
 const NODES = ['db-0', 'db-1', 'db-2'];
 
-test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, switchovers without loss, errant replica', async (t) => {
+test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, switchovers without loss, errant replica, semi-sync', async (t) => {
   const ns = await testNamespace(t, 'mr');
   const cluster = await testCluster();
   await installCrds(cluster.kc);
@@ -214,6 +214,40 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
     30_000,
   );
   assert.deepEqual(await selected('mr-readonly'), [old]);
+
+  // semi-sync mode sets the semi-sync variables on the source and the (healthy) replica
+  await custom.patchNamespacedCustomObject(
+    {
+      group: GROUP,
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'mysqlreplications',
+      name: 'mr',
+      body: { spec: { mode: 'rpl_semi_sync' } },
+    },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  const variable = async (node: string, name: string) => {
+    const conn = await mysql.createConnection({ host: ip(node), port: 3306, user: 'mysql', password: ADMIN_PW });
+    try {
+      const [r] = await conn.query('SHOW GLOBAL VARIABLES LIKE ?', [name]);
+      return (r as Array<{ Value: string }>)[0]?.Value;
+    } finally {
+      await conn.end();
+    }
+  };
+  await eventually(
+    'semi-sync on the source',
+    async () => (await variable(source, 'rpl_semi_sync_master_enabled')) === 'ON',
+    30_000,
+  );
+  await eventually(
+    'semi-sync on the replica',
+    async () => (await variable(old, 'rpl_semi_sync_slave_enabled')) === 'ON',
+    30_000,
+  );
+  assert.equal(await variable(source, 'rpl_semi_sync_master_wait_point'), 'AFTER_SYNC');
+
   const events = await core.listNamespacedEvent({ namespace: ns });
   assert.ok(events.items.some((e) => e.reason === 'SwitchoverCompleted'));
   // no password anywhere in status or events
