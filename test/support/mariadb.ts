@@ -10,6 +10,7 @@
  * If a server cannot start, the call throws with the tail of its error log — tests fail, never skip.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,13 +51,19 @@ let template: Promise<string> | undefined;
 let nextServerId = 1;
 const running = new Set<ChildProcess>();
 
-// Never leave servers behind, even when a test process dies on an uncaught error.
+let baseDirPath: string | undefined;
+
+// Never leave servers or their template data directory behind, even when a test process dies on an uncaught error.
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  if (baseDirPath) rmSync(baseDirPath, { recursive: true, force: true });
 });
 
 function workDir(): Promise<string> {
-  baseDir ??= mkdtemp(join(tmpdir(), 'statecraft-mariadb-'));
+  baseDir ??= mkdtemp(join(tmpdir(), 'statecraft-mariadb-')).then((d) => {
+    baseDirPath = d;
+    return d;
+  });
   return baseDir;
 }
 
