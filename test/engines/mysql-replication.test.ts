@@ -137,3 +137,21 @@ test('a new replica is seeded from the existing data and then replicates', async
     await replica.close();
   }
 });
+
+test('the source is gone: the named replica is promoted after applying everything it received', async () => {
+  await servers[0].stop();
+  const results = await h.converge(h.desired('node-1', ['node-2']));
+  const promote = results.find((r) => r.step.kind === 'promote');
+  assert.ok(promote?.ok, JSON.stringify(results));
+  assert.match(promote.step.kind === 'promote' ? promote.step.reason : '', /node-0 cannot be reached/);
+  const s1 = await h.open('node-1');
+  try {
+    const st = await observeNode(s1);
+    assert.equal(st.role, 'Source');
+    assert.equal(st.readOnly, false);
+  } finally {
+    await s1.close();
+  }
+  // every row the old source had sent is there (1000 + the row written after the seed)
+  assert.equal(await count(servers[1]), 1001);
+});

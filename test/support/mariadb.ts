@@ -10,6 +10,7 @@
  * If a server cannot start, the call throws with the tail of its error log — tests fail, never skip.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,32 +51,49 @@ let template: Promise<string> | undefined;
 let nextServerId = 1;
 const running = new Set<ChildProcess>();
 
-// Never leave servers behind, even when a test process dies on an uncaught error.
+let baseDirPath: string | undefined;
+
+// Never leave servers or their template data directory behind, even when a test process dies on an uncaught error.
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  if (baseDirPath) rmSync(baseDirPath, { recursive: true, force: true });
 });
 
 function workDir(): Promise<string> {
-  baseDir ??= mkdtemp(join(tmpdir(), 'statecraft-mariadb-'));
+  baseDir ??= mkdtemp(join(tmpdir(), 'statecraft-mariadb-')).then((d) => {
+    baseDirPath = d;
+    return d;
+  });
   return baseDir;
 }
 
 async function templateDataDir(): Promise<string> {
   template ??= (async () => {
     const dir = join(await workDir(), 'template');
-    await run(
-      'mariadb-install-db',
-      [
-        '--no-defaults',
-        `--datadir=${dir}`,
-        '--user=root',
-        '--auth-root-authentication-method=normal',
-        '--skip-test-db',
-      ],
-      { maxBuffer: 16 * 1024 * 1024 },
-    ).catch((err: { stderr?: string; message: string }) => {
-      throw new Error(`mariadb-install-db failed: ${err.stderr?.slice(-2000) || err.message}`);
-    });
+    // a private tmpdir: bootstraps of parallel test processes must not share temporary-table files in /tmp
+    const tmp = join(await workDir(), 'tmp');
+    await mkdir(tmp, { recursive: true });
+    const install = () =>
+      run(
+        'mariadb-install-db',
+        [
+          '--no-defaults',
+          `--datadir=${dir}`,
+          '--user=root',
+          '--auth-root-authentication-method=normal',
+          '--skip-test-db',
+          `--tmpdir=${tmp}`,
+        ],
+        { maxBuffer: 16 * 1024 * 1024 },
+      );
+    await install()
+      .catch(async () => {
+        await rm(dir, { recursive: true, force: true });
+        return install();
+      })
+      .catch((err: { stderr?: string; message: string }) => {
+        throw new Error(`mariadb-install-db failed (twice): ${err.stderr?.slice(-2000) || err.message}`);
+      });
     return dir;
   })();
   return template;
@@ -122,6 +140,7 @@ async function startOne(extraArgs: string[]): Promise<MariadbServer> {
     `--port=${port}`,
     `--socket=${socketPath}`,
     `--pid-file=${join(dir, 'mysqld.pid')}`,
+    `--tmpdir=${dir}`,
     `--log-error=${errorLog}`,
     `--server-id=${serverId}`,
     '--log-bin=mariadb-bin',

@@ -16,7 +16,9 @@ Starts the operator with every registered controller.
   --leader-election-namespace NS     namespace of the Lease (default: pod namespace, else default)
   --leader-election-id NAME          name of the Lease (default statecraft-leader)
   --watch-namespace NS[,NS]          namespaces to watch, repeatable (default: all)
-  --no-install-crds                  do not server-side apply the CRDs at start (default: install them)`;
+  --no-install-crds                  do not server-side apply the CRDs at start (default: install them)
+  --address-mode auto|host|pod-ip    how database pods are reached: the CR's hosts (cluster DNS) or pod IPs
+                                     (outside a cluster); auto = host in a pod, else pod-ip (default auto)`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -33,6 +35,7 @@ export const runCommand: Command = {
         'leader-election-id': { type: 'string' },
         'watch-namespace': { type: 'string', multiple: true },
         'install-crds': { type: 'boolean', default: true },
+        'address-mode': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowNegative: true,
@@ -48,6 +51,8 @@ export const runCommand: Command = {
       .flatMap((v) => v.split(','))
       .map((s) => s.trim())
       .filter(Boolean);
+    // read by the database controllers when they register (src/controllers/mysqlreplication/addressMode.ts)
+    if (values['address-mode']) process.env.STATECRAFT_ADDRESS_MODE = values['address-mode'];
     const log = createLogger();
     if (values['install-crds']) {
       const crds = await installCrds(kc);

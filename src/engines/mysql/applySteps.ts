@@ -77,11 +77,29 @@ export async function applySteps(
           results.push({ step, ok: true, switchover: result });
           continue;
         }
-        case 'promote':
+        case 'promote': {
+          // no reachable old source to fence or compare with: at least apply everything already received, so
+          // only what the old source never sent can be missing
+          const [st] = await s.run(d.replicaStatus, 'promoting: reading replica status');
+          const received = st ? d.parseReplicaStatus(st).receivedGtids : '';
+          if (received) {
+            const timeout = Math.max(0.1, (ctx.catchUpTimeoutMs ?? 10_000) / 1000);
+            const [w] = await s.run(d.waitForGtid(received, timeout), 'promoting: applying the relay log');
+            if (!d.waitSucceeded(w.r)) {
+              results.push({
+                step,
+                ok: false,
+                code: 'CATCHUP_TIMEOUT',
+                message: `${step.node} did not apply the transactions it had received (${received}) within ${timeout} s; not promoted`,
+              });
+              return results;
+            }
+          }
           await s.run(d.stopReplica, 'promoting: stopping replication');
           await s.run(d.resetReplicaAll, 'promoting: removing the replication channel');
-          for (const st of d.setReadOnly(false)) await s.run(st, 'promoting: read_only=OFF');
+          for (const stmt of d.setReadOnly(false)) await s.run(stmt, 'promoting: read_only=OFF');
           break;
+        }
         case 'createReplicationUser':
           for (const st of d.createReplicationUser(ctx.replication.user, ctx.replication.password)) {
             await s.run(st, 'creating the replication user');

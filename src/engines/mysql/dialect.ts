@@ -34,6 +34,8 @@ export interface ReplicationStatus {
   lastSqlError: string;
   /** replication positions by GTID (MariaDB Using_Gtid=Slave_Pos/Current_Pos, MySQL Auto_Position=1) */
   usesGtid: boolean;
+  /** GTIDs the IO thread has received (MariaDB Gtid_IO_Pos, MySQL Retrieved_Gtid_Set) */
+  receivedGtids: string;
 }
 
 export interface Dialect {
@@ -83,6 +85,61 @@ const CLIENT_SESSIONS_SQL = `SELECT ID AS id, USER AS user, COMMAND AS command F
   WHERE ID <> CONNECTION_ID() AND ID <> ? AND USER NOT IN ('system user', 'event_scheduler')
     AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')`;
 
+type SharedStatements = Pick<
+  Dialect,
+  | 'semiSyncSource'
+  | 'semiSyncReplica'
+  | 'semiSyncVariables'
+  | 'semiSyncStatus'
+  | 'semiSyncNames'
+  | 'replicationUserExists'
+  | 'createReplicationUser'
+  | 'clientSessions'
+  | 'kill'
+>;
+
+/** Semi-sync SQL: the same statements with MariaDB's master/slave or MySQL's source/replica variable names. */
+function semiSyncStatements(
+  source: 'master' | 'source',
+  replica: 'slave' | 'replica',
+): Pick<SharedStatements, 'semiSyncSource' | 'semiSyncReplica' | 'semiSyncNames'> {
+  const v = (side: string, name: string) => `rpl_semi_sync_${side}_${name}`;
+  return {
+    semiSyncSource: (enabled, timeoutMs) =>
+      enabled
+        ? [
+            { sql: `SET GLOBAL ${v(source, 'timeout')} = ?`, params: [timeoutMs] },
+            { sql: `SET GLOBAL ${v(source, 'wait_point')} = 'AFTER_SYNC'` },
+            { sql: `SET GLOBAL ${v(source, 'enabled')} = ON` },
+          ]
+        : [{ sql: `SET GLOBAL ${v(source, 'enabled')} = OFF` }],
+    semiSyncReplica: (enabled) => [{ sql: `SET GLOBAL ${v(replica, 'enabled')} = ${enabled ? 'ON' : 'OFF'}` }],
+    semiSyncNames: {
+      sourceEnabled: v(source, 'enabled'),
+      replicaEnabled: v(replica, 'enabled'),
+      timeout: v(source, 'timeout'),
+      waitPoint: v(source, 'wait_point'),
+      clients: `Rpl_semi_sync_${source}_clients`,
+    },
+  };
+}
+
+/** Statements both flavors spell the same way. */
+const common: Omit<SharedStatements, 'semiSyncSource' | 'semiSyncReplica' | 'semiSyncNames'> = {
+  semiSyncVariables: { sql: "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'" },
+  semiSyncStatus: { sql: "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'" },
+  replicationUserExists: (user) => ({
+    sql: "SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = '%'",
+    params: [user],
+  }),
+  createReplicationUser: (user, password) => [
+    { sql: "CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", params: [user, password] },
+    { sql: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ?@'%'", params: [user] },
+  ],
+  clientSessions: (exceptId) => ({ sql: CLIENT_SESSIONS_SQL, params: [exceptId] }),
+  kill: (id) => ({ sql: 'KILL CONNECTION ?', params: [id] }),
+};
+
 export const mariadbDialect: Dialect = {
   flavor: 'mariadb',
   replicaStatus: { sql: 'SHOW SLAVE STATUS' },
@@ -99,6 +156,7 @@ export const mariadbDialect: Dialect = {
     lastIoError: str(r.Last_IO_Error),
     lastSqlError: str(r.Last_SQL_Error),
     usesGtid: /pos/i.test(str(r.Using_Gtid)),
+    receivedGtids: str(r.Gtid_IO_Pos).replace(/\s+/g, ''),
   }),
   gtidState: {
     sql: 'SELECT @@gtid_current_pos AS executed, @@gtid_binlog_state AS binlogState, @@gtid_binlog_pos AS binlogPos, @@gtid_slave_pos AS replicaPos, @@gtid_strict_mode AS strictMode, @@log_bin AS logBin, @@log_slave_updates AS logReplicaUpdates',
@@ -129,34 +187,8 @@ export const mariadbDialect: Dialect = {
     sql: "SELECT 'rpl_semi_sync_master' AS name, 'ACTIVE' AS status UNION ALL SELECT 'rpl_semi_sync_slave', 'ACTIVE'",
   },
   installSemiSyncPlugin: () => ({ sql: 'DO 0' }),
-  semiSyncSource: (enabled, timeoutMs) =>
-    enabled
-      ? [
-          { sql: 'SET GLOBAL rpl_semi_sync_master_timeout = ?', params: [timeoutMs] },
-          { sql: "SET GLOBAL rpl_semi_sync_master_wait_point = 'AFTER_SYNC'" },
-          { sql: 'SET GLOBAL rpl_semi_sync_master_enabled = ON' },
-        ]
-      : [{ sql: 'SET GLOBAL rpl_semi_sync_master_enabled = OFF' }],
-  semiSyncReplica: (enabled) => [{ sql: `SET GLOBAL rpl_semi_sync_slave_enabled = ${enabled ? 'ON' : 'OFF'}` }],
-  semiSyncVariables: { sql: "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'" },
-  semiSyncStatus: { sql: "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'" },
-  semiSyncNames: {
-    sourceEnabled: 'rpl_semi_sync_master_enabled',
-    replicaEnabled: 'rpl_semi_sync_slave_enabled',
-    timeout: 'rpl_semi_sync_master_timeout',
-    waitPoint: 'rpl_semi_sync_master_wait_point',
-    clients: 'Rpl_semi_sync_master_clients',
-  },
-  replicationUserExists: (user) => ({
-    sql: "SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = '%'",
-    params: [user],
-  }),
-  createReplicationUser: (user, password) => [
-    { sql: "CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", params: [user, password] },
-    { sql: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ?@'%'", params: [user] },
-  ],
-  clientSessions: (exceptId) => ({ sql: CLIENT_SESSIONS_SQL, params: [exceptId] }),
-  kill: (id) => ({ sql: 'KILL CONNECTION ?', params: [id] }),
+  ...semiSyncStatements('master', 'slave'),
+  ...common,
 };
 
 export const mysqlDialect: Dialect = {
@@ -175,6 +207,7 @@ export const mysqlDialect: Dialect = {
     lastIoError: str(r.Last_IO_Error),
     lastSqlError: str(r.Last_SQL_Error),
     usesGtid: num(r.Auto_Position) === 1,
+    receivedGtids: str(r.Retrieved_Gtid_Set).replace(/\s+/g, ''),
   }),
   gtidState: {
     sql: 'SELECT @@global.gtid_executed AS executed, NULL AS binlogState, @@global.gtid_executed AS binlogPos, NULL AS replicaPos, @@global.enforce_gtid_consistency AS strictMode, @@log_bin AS logBin, @@log_replica_updates AS logReplicaUpdates',
@@ -210,34 +243,8 @@ export const mysqlDialect: Dialect = {
     role === 'source'
       ? { sql: "INSTALL PLUGIN rpl_semi_sync_source SONAME 'semisync_source.so'" }
       : { sql: "INSTALL PLUGIN rpl_semi_sync_replica SONAME 'semisync_replica.so'" },
-  semiSyncSource: (enabled, timeoutMs) =>
-    enabled
-      ? [
-          { sql: 'SET GLOBAL rpl_semi_sync_source_timeout = ?', params: [timeoutMs] },
-          { sql: "SET GLOBAL rpl_semi_sync_source_wait_point = 'AFTER_SYNC'" },
-          { sql: 'SET GLOBAL rpl_semi_sync_source_enabled = ON' },
-        ]
-      : [{ sql: 'SET GLOBAL rpl_semi_sync_source_enabled = OFF' }],
-  semiSyncReplica: (enabled) => [{ sql: `SET GLOBAL rpl_semi_sync_replica_enabled = ${enabled ? 'ON' : 'OFF'}` }],
-  semiSyncVariables: { sql: "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'" },
-  semiSyncStatus: { sql: "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'" },
-  semiSyncNames: {
-    sourceEnabled: 'rpl_semi_sync_source_enabled',
-    replicaEnabled: 'rpl_semi_sync_replica_enabled',
-    timeout: 'rpl_semi_sync_source_timeout',
-    waitPoint: 'rpl_semi_sync_source_wait_point',
-    clients: 'Rpl_semi_sync_source_clients',
-  },
-  replicationUserExists: (user) => ({
-    sql: "SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = '%'",
-    params: [user],
-  }),
-  createReplicationUser: (user, password) => [
-    { sql: "CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", params: [user, password] },
-    { sql: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ?@'%'", params: [user] },
-  ],
-  clientSessions: (exceptId) => ({ sql: CLIENT_SESSIONS_SQL, params: [exceptId] }),
-  kill: (id) => ({ sql: 'KILL CONNECTION ?', params: [id] }),
+  ...semiSyncStatements('source', 'replica'),
+  ...common,
 };
 
 /** The dialect of a supported server version (check with assertSupported first). */

@@ -20,22 +20,26 @@ export async function observeTopology(
 ): Promise<TopologyObservation> {
   const observed: Record<string, (NodeState & { errantGtids?: string }) | undefined> = {};
   const errors: Record<string, MysqlEngineError> = {};
-  const names = [desired.source, ...desired.replicas.map((r) => r.name)];
-  await Promise.all(
-    names.map(async (name) => {
-      const s = sessions[name];
-      if (!s) return;
-      try {
-        observed[name] = await observeNode(
-          s,
-          name === desired.source ? { replicationUser: desired.replicationUser } : {},
-        );
-      } catch (err) {
-        errors[name] =
-          err instanceof MysqlEngineError ? err : new MysqlEngineError('QUERY_FAILED', (err as Error).message);
-      }
-    }),
-  );
+  // replicas first, then the source: a source observed later holds at least every GTID the replicas got from it,
+  // so writes during observation cannot look like errant transactions
+  const observe = (names: string[]) =>
+    Promise.all(
+      names.map(async (name) => {
+        const s = sessions[name];
+        if (!s) return;
+        try {
+          observed[name] = await observeNode(
+            s,
+            name === desired.source ? { replicationUser: desired.replicationUser } : {},
+          );
+        } catch (err) {
+          errors[name] =
+            err instanceof MysqlEngineError ? err : new MysqlEngineError('QUERY_FAILED', (err as Error).message);
+        }
+      }),
+    );
+  await observe(desired.replicas.map((r) => r.name).filter((n) => n !== desired.source));
+  await observe([desired.source]);
   const source = observed[desired.source];
   const sourceSession = sessions[desired.source];
   if (source?.flavor === 'mysql' && sourceSession) {

@@ -85,7 +85,10 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverResu
   const log = input.log ?? (() => {});
   const timeoutMs = input.catchUpTimeoutMs ?? 10_000;
 
-  const [oldState, candState] = await Promise.all([observeNode(oldSource), observeNode(candidate)]);
+  // the candidate first: a source observed later has at least what the candidate had, so writes in between
+  // cannot look like errant transactions
+  const candState = await observeNode(candidate);
+  const oldState = await observeNode(oldSource);
   const errant = errantGtids(candState, oldState);
   if (errant) {
     return {

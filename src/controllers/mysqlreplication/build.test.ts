@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { MysqlReplication } from '../../apis/mysqlreplication.ts';
+import type { NodeState } from '../../engines/mysql/index.ts';
+import { nodeAddresses, resolveAddressMode } from './addressMode.ts';
+import {
+  buildServices,
+  desiredTopology,
+  judgeNodes,
+  NAME_LABEL,
+  nodesOf,
+  podLabels,
+  READONLY_LABEL,
+  skipReconcile,
+  topologyStatus,
+} from './build.ts';
+
+function cr(over: Partial<MysqlReplication['spec']> = {}): MysqlReplication {
+  return {
+    apiVersion: 'upm.syntropycloud.io/v1alpha1',
+    kind: 'MysqlReplication',
+    metadata: { name: 'mr', namespace: 'ns', uid: 'u-1', generation: 3 },
+    spec: {
+      mode: 'rpl_async',
+      secret: { name: 'creds', mysql: 'mysql', replication: 'replication' },
+      source: { name: 'n0', host: 'n0.ns.svc', port: 3306 },
+      replica: [
+        { name: 'n1', host: 'n1.ns.svc', port: 3306, isolated: false },
+        { name: 'n2', host: 'n2.ns.svc', port: 3306, isolated: false },
+      ],
+      service: { type: 'ClusterIP' },
+      ...over,
+    } as MysqlReplication['spec'],
+  };
+}
+const addresses = {
+  n0: { host: '10.0.0.1', port: 3306 },
+  n1: { host: '10.0.0.2', port: 3306 },
+  n2: { host: '10.0.0.3', port: 3306 },
+};
+
+function state(over: Partial<NodeState>): NodeState {
+  return {
+    host: '',
+    port: 3306,
+    version: '10.11',
+    flavor: 'mariadb',
+    serverId: 1,
+    role: 'Source',
+    readOnly: false,
+    superReadOnly: null,
+    replication: null,
+    gtid: { executed: '0-1-5', binlogState: '0-1-5', binlogPos: '0-1-5', replicaPos: '' },
+    gtidStrictMode: true,
+    logBin: true,
+    logReplicaUpdates: true,
+    semiSync: {
+      available: true,
+      sourceEnabled: false,
+      replicaEnabled: false,
+      timeoutMs: 1,
+      waitPoint: null,
+      clients: 0,
+    },
+    ...over,
+  };
+}
+const replica = (lag: number | null, over: Partial<NodeState> = {}) =>
+  state({
+    role: 'Replica',
+    readOnly: true,
+    replication: {
+      sourceHost: '10.0.0.1',
+      sourcePort: 3306,
+      sourceUser: 'replication',
+      ioRunning: 'Yes',
+      sqlRunning: 'Yes',
+      secondsBehindSource: lag,
+      sourceLogFile: 'b.000001',
+      readSourceLogPos: 10,
+      execSourceLogPos: 10,
+      lastIoError: '',
+      lastSqlError: '',
+      usesGtid: true,
+      receivedGtids: '',
+    },
+    ...over,
+  });
+
+test('skip annotation: both spellings, any value but "false"', () => {
+  assert.equal(skipReconcile(undefined), false);
+  assert.equal(skipReconcile({ 'compose-operator/skip.reconcile': 'true' }), true);
+  assert.equal(skipReconcile({ 'compose-operator.skip.reconcile': 'yes' }), true);
+  assert.equal(skipReconcile({ 'compose-operator/skip.reconcile': 'false' }), false);
+  assert.equal(skipReconcile({ 'compose-operator/skip.reconcile': '' }), true);
+});
+
+test('Services: readwrite always, readonly only with non-isolated replicas; selector, port, owner', () => {
+  const { apply, remove } = buildServices(cr());
+  assert.deepEqual(
+    apply.map((s) => (s.metadata as { name: string }).name),
+    ['mr-readwrite', 'mr-readonly'],
+  );
+  assert.deepEqual(remove, []);
+  const rw = apply[0] as {
+    spec: { selector: Record<string, string>; ports: unknown[]; type: string };
+    metadata: { ownerReferences: Array<{ uid: string; controller: boolean }> };
+  };
+  assert.deepEqual(rw.spec.selector, { [READONLY_LABEL]: 'false', [NAME_LABEL]: 'mr' });
+  assert.deepEqual(rw.spec.ports, [{ name: 'mysql', port: 3306, targetPort: 3306, protocol: 'TCP' }]);
+  assert.equal(rw.metadata.ownerReferences[0].uid, 'u-1');
+  assert.equal(rw.metadata.ownerReferences[0].controller, true);
+  const alone = buildServices(cr({ replica: [{ name: 'n1', host: 'h', port: 3306, isolated: true }] }));
+  assert.equal(alone.apply.length, 1);
+  assert.deepEqual(alone.remove, ['mr-readonly']);
+});
+
+test('labels: writable source readonly=false, healthy replicas readonly=true; lagging/errant/isolated lose it', () => {
+  const c = cr({
+    maxLagSeconds: 30,
+    replica: [
+      { name: 'n1', host: 'h1', port: 3306, isolated: false },
+      { name: 'n2', host: 'h2', port: 3306, isolated: false },
+      { name: 'n3', host: 'h3', port: 3306, isolated: true },
+    ],
+  });
+  const observed = {
+    n0: state({}),
+    n1: replica(2),
+    n2: replica(120),
+    n3: state({ serverId: 4 }),
+  };
+  const verdicts = judgeNodes(c, observed, { ...addresses, n3: { host: '10.0.0.4', port: 3306 } });
+  assert.equal(verdicts.n2.ready, true);
+  assert.equal(verdicts.n2.serveReads, false);
+  assert.match(verdicts.n2.reason ?? '', /lag 120 s exceeds maxLagSeconds 30/);
+  assert.deepEqual(podLabels(c, verdicts), {
+    n0: { [NAME_LABEL]: 'mr', [READONLY_LABEL]: 'false' },
+    n1: { [NAME_LABEL]: 'mr', [READONLY_LABEL]: 'true' },
+    n2: { [NAME_LABEL]: 'mr' },
+    n3: {},
+  });
+  const errant = judgeNodes(
+    cr(),
+    {
+      n0: state({}),
+      n1: replica(0, { gtid: { executed: '', binlogState: '0-1-5,0-2-1', binlogPos: '', replicaPos: '' } }),
+      n2: replica(0),
+    },
+    addresses,
+  );
+  assert.equal(errant.n1.ready, false);
+  assert.equal(errant.n1.errant, '0-2-1');
+  // an unreachable or read-only source gets no read-write label: the Service fails closed
+  assert.deepEqual(podLabels(cr(), judgeNodes(cr(), { n0: state({ readOnly: true }) }, addresses)).n0, {
+    [NAME_LABEL]: 'mr',
+  });
+});
+
+test('status topology mirrors upstream fields plus gtidExecuted / errantTransactions', () => {
+  const c = cr();
+  const observed = { n0: state({}), n1: replica(3), n2: undefined };
+  const topo = topologyStatus(c, observed, judgeNodes(c, observed, addresses), addresses);
+  assert.deepEqual(topo.n0, {
+    host: '10.0.0.1',
+    port: 3306,
+    role: 'Source',
+    status: 'Healthy',
+    ready: true,
+    readonly: false,
+    gtidExecuted: '0-1-5',
+  });
+  assert.equal(topo.n1.role, 'Replica');
+  assert.equal(topo.n1.secondsBehindSource, 3);
+  assert.equal(topo.n1.replicaIO, 'Yes');
+  assert.equal(topo.n1.sourceHost, '10.0.0.1');
+  assert.deepEqual(topo.n2, { host: '10.0.0.3', port: 3306, role: 'None', status: 'Failed', ready: false });
+});
+
+test('desired topology for the engine', () => {
+  const d = desiredTopology(cr({ mode: 'rpl_semi_sync' }), addresses, 'replication');
+  assert.equal(d.source, 'n0');
+  assert.equal(d.mode, 'semisync');
+  assert.deepEqual(d.replicas, [
+    { name: 'n1', isolated: false },
+    { name: 'n2', isolated: false },
+  ]);
+  assert.equal(nodesOf(cr()).length, 3);
+});
+
+test('address mode: auto picks host in a pod and pod-ip outside; pod-ip needs the pod IP', () => {
+  assert.equal(resolveAddressMode(undefined, { KUBERNETES_SERVICE_HOST: '10.0.0.1' }), 'host');
+  assert.equal(resolveAddressMode(undefined, {}), 'pod-ip');
+  assert.equal(resolveAddressMode('host', {}), 'host');
+  assert.equal(
+    resolveAddressMode(undefined, { STATECRAFT_ADDRESS_MODE: 'pod-ip', KUBERNETES_SERVICE_HOST: 'x' }),
+    'pod-ip',
+  );
+  assert.throws(() => resolveAddressMode('dns', {}), /auto, host or pod-ip, got 'dns'/);
+  const nodes = nodesOf(cr());
+  assert.deepEqual(nodeAddresses(nodes, 'host', () => undefined).addresses.n1, { host: 'n1.ns.svc', port: 3306 });
+  const byIp = nodeAddresses(nodes, 'pod-ip', (n) => (n === 'n2' ? undefined : `127.0.0.${n.slice(1)}`));
+  assert.deepEqual(byIp.addresses.n1, { host: '127.0.0.1', port: 3306 });
+  assert.match(byIp.missing.n2, /pod n2 has no IP/);
+});

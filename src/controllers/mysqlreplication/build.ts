@@ -1,0 +1,203 @@
+/**
+ * Pure desired state of a MysqlReplication: pod labels, the read-write / read-only Services, the engine's desired
+ * topology and the status, all from the CR and what the engine observed. No I/O; unit-tested in build.test.ts.
+ */
+import { SKIP_RECONCILE_ANNOTATIONS } from '../../apis/compose.ts';
+import type { MysqlReplication, MysqlReplicationTopologyNode } from '../../apis/mysqlreplication.ts';
+import type { DesiredTopology, NodeAddress, NodeState } from '../../engines/mysql/index.ts';
+import { errantGtids } from '../../engines/mysql/index.ts';
+import { controllerReference } from '../../runtime/index.ts';
+
+export const NAME_LABEL = 'compose-operator/mysql-replication.name';
+export const READONLY_LABEL = 'compose-operator/mysql-replication.readonly';
+
+/** compose-operator's skip annotation, in both spellings: any value but "false" skips database changes. */
+export function skipReconcile(annotations: Record<string, string> | undefined): boolean {
+  return SKIP_RECONCILE_ANNOTATIONS.some((k) => annotations?.[k] !== undefined && annotations[k] !== 'false');
+}
+
+export interface NodeRef {
+  name: string;
+  host: string;
+  port: number;
+  isolated: boolean;
+  role: 'source' | 'replica';
+}
+
+export function nodesOf(cr: MysqlReplication): NodeRef[] {
+  return [
+    { ...cr.spec.source, isolated: false, role: 'source' as const },
+    ...(cr.spec.replica ?? []).map((r) => ({
+      name: r.name,
+      host: r.host,
+      port: r.port,
+      isolated: !!r.isolated,
+      role: 'replica' as const,
+    })),
+  ];
+}
+
+export function desiredTopology(
+  cr: MysqlReplication,
+  addresses: Record<string, NodeAddress>,
+  replicationUser: string,
+): DesiredTopology {
+  return {
+    source: cr.spec.source.name,
+    replicas: (cr.spec.replica ?? []).map((r) => ({ name: r.name, isolated: !!r.isolated })),
+    mode: cr.spec.mode === 'rpl_semi_sync' ? 'semisync' : 'async',
+    replicationAddress: addresses,
+    replicationUser,
+  };
+}
+
+/** Why a node is (not) ready, judged from the database, never from the pod. */
+export interface NodeVerdict {
+  ready: boolean;
+  /** member of the read-only Service (ready replica, no errant transactions, lag within maxLagSeconds) */
+  serveReads: boolean;
+  reason?: string;
+  errant?: string;
+}
+
+export function judgeNodes(
+  cr: MysqlReplication,
+  observed: Readonly<Record<string, NodeState | undefined>>,
+  addresses: Record<string, NodeAddress>,
+): Record<string, NodeVerdict> {
+  const out: Record<string, NodeVerdict> = {};
+  const sourceName = cr.spec.source.name;
+  const source = observed[sourceName];
+  for (const n of nodesOf(cr)) {
+    const st = observed[n.name];
+    if (!st) {
+      out[n.name] = { ready: false, serveReads: false, reason: 'unreachable' };
+      continue;
+    }
+    if (n.role === 'source') {
+      const ok = st.role === 'Source' && !st.readOnly;
+      out[n.name] = { ready: ok, serveReads: false, reason: ok ? undefined : 'not a writable source' };
+      continue;
+    }
+    if (n.isolated) {
+      out[n.name] = { ready: st.role === 'Source', serveReads: false };
+      continue;
+    }
+    const errant = source ? errantGtids(st, source) : '';
+    const a = addresses[sourceName];
+    const r = st.replication;
+    const replicating =
+      st.role === 'Replica' &&
+      st.readOnly &&
+      r?.ioRunning === 'Yes' &&
+      r.sqlRunning === 'Yes' &&
+      !!a &&
+      r.sourceHost === a.host &&
+      r.sourcePort === a.port;
+    const lag = r?.secondsBehindSource;
+    const lagging =
+      cr.spec.maxLagSeconds !== undefined && (lag === null || lag === undefined || lag > cr.spec.maxLagSeconds);
+    const reason = errant
+      ? `errant transactions ${errant}`
+      : !replicating
+        ? 'not replicating from the source'
+        : lagging
+          ? `lag ${lag ?? 'unknown'} s exceeds maxLagSeconds ${cr.spec.maxLagSeconds}`
+          : undefined;
+    out[n.name] = { ready: replicating && !errant, serveReads: replicating && !errant && !lagging, reason, errant };
+  }
+  return out;
+}
+
+/** The labels each pod should carry (an absent key is released: server-side apply removes it). */
+export function podLabels(
+  cr: MysqlReplication,
+  verdicts: Record<string, NodeVerdict>,
+): Record<string, Record<string, string>> {
+  const crName = cr.metadata.name!;
+  const out: Record<string, Record<string, string>> = {};
+  for (const n of nodesOf(cr)) {
+    if (n.isolated) {
+      out[n.name] = {};
+    } else if (n.role === 'source') {
+      // a source that is not a writable source does not get the read-write label: the Service fails closed
+      out[n.name] = verdicts[n.name]?.ready
+        ? { [NAME_LABEL]: crName, [READONLY_LABEL]: 'false' }
+        : { [NAME_LABEL]: crName };
+    } else {
+      out[n.name] = verdicts[n.name]?.serveReads
+        ? { [NAME_LABEL]: crName, [READONLY_LABEL]: 'true' }
+        : { [NAME_LABEL]: crName };
+    }
+  }
+  return out;
+}
+
+export const readwriteServiceName = (cr: MysqlReplication) => `${cr.metadata.name}-readwrite`;
+export const readonlyServiceName = (cr: MysqlReplication) => `${cr.metadata.name}-readonly`;
+
+/** `<cr>-readwrite` always, `<cr>-readonly` while there are non-isolated replicas. */
+export function buildServices(cr: MysqlReplication): { apply: Record<string, unknown>[]; remove: string[] } {
+  const owner = controllerReference(cr);
+  const service = (name: string, readonly: 'true' | 'false') => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: cr.metadata.namespace, ownerReferences: [owner] },
+    spec: {
+      type: cr.spec.service?.type ?? 'ClusterIP',
+      selector: { [READONLY_LABEL]: readonly, [NAME_LABEL]: cr.metadata.name! },
+      ports: [{ name: 'mysql', port: cr.spec.source.port, targetPort: cr.spec.source.port, protocol: 'TCP' }],
+    },
+  });
+  const hasReplicas = (cr.spec.replica ?? []).some((r) => !r.isolated);
+  return {
+    apply: [
+      service(readwriteServiceName(cr), 'false'),
+      ...(hasReplicas ? [service(readonlyServiceName(cr), 'true')] : []),
+    ],
+    remove: hasReplicas ? [] : [readonlyServiceName(cr)],
+  };
+}
+
+export function topologyStatus(
+  cr: MysqlReplication,
+  observed: Readonly<Record<string, NodeState | undefined>>,
+  verdicts: Record<string, NodeVerdict>,
+  addresses: Record<string, NodeAddress>,
+): Record<string, MysqlReplicationTopologyNode> {
+  const out: Record<string, MysqlReplicationTopologyNode> = {};
+  for (const n of nodesOf(cr)) {
+    const st = observed[n.name];
+    const a = addresses[n.name] ?? { host: n.host, port: n.port };
+    if (!st) {
+      out[n.name] = { host: a.host, port: a.port, role: 'None', status: 'Failed', ready: false };
+      continue;
+    }
+    const r = st.replication;
+    const node: MysqlReplicationTopologyNode = {
+      host: a.host,
+      port: a.port,
+      role: st.role,
+      status: 'Healthy',
+      ready: verdicts[n.name]?.ready ?? false,
+      readonly: st.readOnly,
+      ...(st.superReadOnly !== null ? { superReadonly: st.superReadOnly } : {}),
+      gtidExecuted: st.gtid.executed,
+    };
+    if (r) {
+      Object.assign(node, {
+        sourceHost: r.sourceHost,
+        sourcePort: r.sourcePort,
+        replicaIO: r.ioRunning,
+        replicaSQL: r.sqlRunning,
+        sourceLogFile: r.sourceLogFile,
+        readSourceLogPos: r.readSourceLogPos,
+        execSourceLogPos: r.execSourceLogPos,
+        ...(r.secondsBehindSource !== null ? { secondsBehindSource: r.secondsBehindSource } : {}),
+      });
+    }
+    if (verdicts[n.name]?.errant) node.errantTransactions = verdicts[n.name].errant;
+    out[n.name] = node;
+  }
+  return out;
+}

@@ -1,0 +1,415 @@
+/**
+ * The MysqlReplication controller: watch-driven (the CR, its Services, the pods it names and the Secrets it reads
+ * enqueue it at once), and re-observes the databases every `resyncMs` since their state cannot be watched.
+ *
+ * One pass: credentials → addresses → connect → (unless the skip annotation) observe, plan, apply through the
+ * MySQL engine → observe again → pod labels, Services, status. A converged topology makes no Kubernetes writes:
+ * labels and Services go through the skipping applier and status through the no-op-skipping patch.
+ */
+
+import type { MysqlReplication } from '../../apis/mysqlreplication.ts';
+import { type Credential, CredentialError, credentialFromSecret } from '../../credentials/index.ts';
+import {
+  applySteps,
+  connectNode,
+  type MysqlEngineError,
+  type NodeAddress,
+  observeTopology,
+  planTopology,
+  type Session,
+  type StepResult,
+} from '../../engines/mysql/index.ts';
+import {
+  type Condition,
+  type GroupVersionKind,
+  type KubeObject,
+  type Manager,
+  type ReconcileContext,
+  type Request,
+  requeueAfter,
+  setCondition,
+} from '../../runtime/index.ts';
+import type { ControllerRegistration } from '../index.ts';
+import { type AddressMode, nodeAddresses, resolveAddressMode } from './addressMode.ts';
+import {
+  buildServices,
+  desiredTopology,
+  judgeNodes,
+  NAME_LABEL,
+  nodesOf,
+  podLabels,
+  readonlyServiceName,
+  readwriteServiceName,
+  skipReconcile,
+  topologyStatus,
+} from './build.ts';
+
+export const MYSQL_REPLICATION: GroupVersionKind = {
+  apiVersion: 'upm.syntropycloud.io/v1alpha1',
+  kind: 'MysqlReplication',
+};
+const POD: GroupVersionKind = { apiVersion: 'v1', kind: 'Pod' };
+const SECRET: GroupVersionKind = { apiVersion: 'v1', kind: 'Secret' };
+const SERVICE: GroupVersionKind = { apiVersion: 'v1', kind: 'Service' };
+
+export interface MysqlReplicationOptions {
+  /** default: resolveAddressMode() (flag / STATECRAFT_ADDRESS_MODE / auto) */
+  addressMode?: AddressMode;
+  /** database re-observation interval; default 10 s (STATECRAFT_MYSQL_RESYNC_SECONDS) */
+  resyncMs?: number;
+  /** how long a switchover waits for the candidate to catch up; default 10 s */
+  catchUpTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+/** Which CRs name which pods/Secrets, so their events map to CRs without listing (map functions are sync). */
+class RefIndex {
+  private readonly refs = new Map<string, Set<string>>();
+  private readonly byCr = new Map<string, string[]>();
+  record(crKey: string, refs: string[]): void {
+    this.forget(crKey);
+    this.byCr.set(crKey, refs);
+    for (const r of refs) {
+      const s = this.refs.get(r) ?? new Set<string>();
+      s.add(crKey);
+      this.refs.set(r, s);
+    }
+  }
+  forget(crKey: string): void {
+    for (const r of this.byCr.get(crKey) ?? []) this.refs.get(r)?.delete(crKey);
+    this.byCr.delete(crKey);
+  }
+  lookup(ref: string): Request[] {
+    return [...(this.refs.get(ref) ?? [])].map((k) => {
+      const [namespace, name] = k.split('/');
+      return { namespace, name };
+    });
+  }
+}
+
+export function mysqlReplicationController(options: MysqlReplicationOptions = {}): ControllerRegistration {
+  return (mgr) => {
+    const index = new RefIndex();
+    const ref = (kind: string, obj: KubeObject) => `${kind}:${obj.metadata?.namespace}/${obj.metadata?.name}`;
+    const resyncMs = options.resyncMs ?? Number(process.env.STATECRAFT_MYSQL_RESYNC_SECONDS ?? 10) * 1000;
+    const addressMode = options.addressMode ?? resolveAddressMode(undefined);
+    mgr
+      .controller('mysqlreplication')
+      .for(MYSQL_REPLICATION)
+      .owns(SERVICE)
+      .watches(POD, (o) => index.lookup(ref('pod', o)))
+      .watches(SECRET, (o) => index.lookup(ref('secret', o)))
+      .withOptions({ maxConcurrentReconciles: 10 })
+      .complete(async (ctx, req) => {
+        const cr = await mgr.cache.get<MysqlReplication>(MYSQL_REPLICATION, req.namespace, req.name);
+        const crKey = `${req.namespace}/${req.name}`;
+        if (!cr) {
+          index.forget(crKey);
+          for (const k of lastConditions.keys()) if (k.startsWith(`${crKey}/`)) lastConditions.delete(k);
+          return;
+        }
+        const ns = req.namespace!;
+        const aes = {
+          name: cr.spec.aesSecret?.name ?? 'aes-secret-key',
+          key: cr.spec.aesSecret?.key ?? 'AES_SECRET_KEY',
+        };
+        index.record(crKey, [
+          ...nodesOf(cr).map((n) => `pod:${ns}/${n.name}`),
+          `secret:${ns}/${cr.spec.secret.name}`,
+          `secret:${ns}/${aes.name}`,
+        ]);
+        await reconcileOne(mgr, ctx, cr, {
+          addressMode,
+          catchUpTimeoutMs: options.catchUpTimeoutMs,
+          connectTimeoutMs: options.connectTimeoutMs,
+          aes,
+        });
+        return requeueAfter(resyncMs);
+      });
+  };
+}
+
+interface PassOptions {
+  addressMode: AddressMode;
+  catchUpTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  aes: { name: string; key: string };
+}
+
+async function readCredentials(
+  mgr: Manager,
+  cr: MysqlReplication,
+  aes: { name: string; key: string },
+): Promise<{ admin: Credential; replication: Credential }> {
+  const ns = cr.metadata.namespace;
+  const aesSecret = await mgr.cache.get<KubeObject & { data?: Record<string, string> }>(SECRET, ns, aes.name);
+  if (!aesSecret) throw new CredentialError('SECRET_KEY_MISSING', `AES key Secret ${aes.name} not found`);
+  const keyB64 = aesSecret.data?.[aes.key];
+  if (keyB64 === undefined)
+    throw new CredentialError('SECRET_KEY_MISSING', `Secret ${aes.name} has no key '${aes.key}'`);
+  const key = Buffer.from(keyB64, 'base64');
+  const secret = await mgr.cache.get<KubeObject & { data?: Record<string, string> }>(SECRET, ns, cr.spec.secret.name);
+  if (!secret) throw new CredentialError('SECRET_KEY_MISSING', `credentials Secret ${cr.spec.secret.name} not found`);
+  const adminUser = cr.spec.secret.mysql ?? 'mysql';
+  const replUser = cr.spec.secret.replication ?? 'replication';
+  return {
+    admin: credentialFromSecret(secret.data, adminUser, key, cr.spec.secret.name),
+    replication: credentialFromSecret(secret.data, replUser, key, cr.spec.secret.name),
+  };
+}
+
+const lastConditions = new Map<string, Condition[]>();
+
+async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplication, o: PassOptions): Promise<void> {
+  const events = mgr.events('mysqlreplication');
+  const generation = cr.metadata.generation;
+  // the conditions this process wrote last are newer than a cache that has not seen that write yet; starting from
+  // a stale copy would move lastTransitionTime and cost a status write on a converged topology
+  const crKey = `${cr.metadata.namespace}/${cr.metadata.name}/${cr.metadata.uid}`;
+  let conditions: Condition[] =
+    lastConditions.get(crKey) ?? (cr.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+  const topologyFailed = (reason: string, message: string) => {
+    conditions = setCondition(conditions, {
+      type: 'TopologyReady',
+      status: 'False',
+      reason,
+      message,
+      observedGeneration: generation,
+    });
+  };
+
+  // --- credentials ---
+  let creds: { admin: Credential; replication: Credential };
+  try {
+    creds = await readCredentials(mgr, cr, o.aes);
+  } catch (err) {
+    const reason =
+      err instanceof CredentialError && err.code === 'IMPLAUSIBLE_PLAINTEXT' ? 'WrongAesKey' : 'CredentialsUnavailable';
+    const message = (err as Error).message;
+    topologyFailed(reason, message);
+    events.event(cr, { type: 'Warning', reason: 'ErrSynced', action: 'Reconcile', note: message });
+    await mgr.patchStatus(cr, { ready: false, conditions, observedGeneration: generation });
+    lastConditions.set(crKey, conditions);
+    return;
+  }
+
+  // --- addresses and connections ---
+  const nodes = nodesOf(cr);
+  const pods = new Map<string, KubeObject & { status?: { podIP?: string } }>();
+  for (const n of nodes) {
+    const p = await mgr.cache.get<KubeObject & { status?: { podIP?: string } }>(POD, cr.metadata.namespace, n.name);
+    if (p) pods.set(n.name, p);
+  }
+  const { addresses, missing } = nodeAddresses(
+    nodes,
+    o.addressMode,
+    (name) => pods.get(name)?.status?.podIP || undefined,
+  );
+  const problems: string[] = Object.values(missing);
+  const sessions: Record<string, Session | undefined> = {};
+  const secrets = [creds.replication.password];
+  const open = (name: string) =>
+    connectNode(
+      addresses[name],
+      { user: creds.admin.username, password: creds.admin.password },
+      { connectTimeoutMs: o.connectTimeoutMs ?? 3000, secrets },
+    );
+  let firstEngineError: MysqlEngineError | undefined;
+  await Promise.all(
+    nodes.map(async (n) => {
+      if (!addresses[n.name]) return;
+      try {
+        sessions[n.name] = await open(n.name);
+      } catch (err) {
+        const e = err as MysqlEngineError;
+        firstEngineError ??= e;
+        problems.push(`${n.name}: ${e.message}`);
+      }
+    }),
+  );
+
+  try {
+    const desired = desiredTopology(cr, addresses, creds.replication.username);
+    const skipped = skipReconcile(cr.metadata.annotations);
+    const results: StepResult[] = [];
+    if (!skipped && sessions[cr.spec.source.name]) {
+      const { observed } = await observeTopology(sessions, desired);
+      const steps = planTopology(desired, observed);
+      if (steps.some((s) => s.kind === 'switchover' || s.kind === 'promote')) {
+        // fail closed while roles move: no pod carries the read-write label
+        await applyLabels(
+          mgr,
+          cr,
+          Object.fromEntries(nodes.map((n) => [n.name, { [NAME_LABEL]: cr.metadata.name! }])),
+          pods,
+        );
+      }
+      if (steps.length) {
+        ctx.log.info({ steps: steps.map((s) => s.kind) }, 'applying topology steps');
+        results.push(
+          ...(await applySteps(sessions, steps, {
+            desired,
+            replication: { user: creds.replication.username, password: creds.replication.password },
+            openSession: open,
+            catchUpTimeoutMs: o.catchUpTimeoutMs,
+            log: (m) => ctx.log.info(m),
+          })),
+        );
+      }
+      reportSteps(events, cr, results);
+    }
+
+    // --- observe, label, serve, report ---
+    const { observed, errors } = await observeTopology(sessions, desired);
+    for (const [name, e] of Object.entries(errors)) problems.push(`${name}: ${e.message}`);
+    const verdicts = judgeNodes(cr, observed, addresses);
+    const labelsOk = await applyLabels(mgr, cr, podLabels(cr, verdicts), pods).then(
+      () => true,
+      (err: unknown) => {
+        problems.push(`labels: ${(err as Error).message}`);
+        return false;
+      },
+    );
+    const services = buildServices(cr);
+    let servicesOk = labelsOk;
+    try {
+      for (const s of services.apply) await mgr.apply(s as KubeObject);
+      for (const name of services.remove) {
+        if (await mgr.cache.get(SERVICE, cr.metadata.namespace, name))
+          await mgr.client.delete(SERVICE, cr.metadata.namespace, name);
+      }
+    } catch (err) {
+      servicesOk = false;
+      problems.push(`services: ${(err as Error).message}`);
+    }
+    const topology = topologyStatus(cr, observed, verdicts, addresses);
+    const notReady = Object.entries(verdicts).filter(([, v]) => !v.ready);
+    const failed = results.find((r) => !r.ok);
+    const ready = notReady.length === 0 && !failed && problems.length === 0;
+    if (ready) {
+      conditions = setCondition(conditions, {
+        type: 'TopologyReady',
+        status: 'True',
+        reason: 'SyncTopologySucceed',
+        message: skipped
+          ? 'topology observed (skip annotation set: no database changes)'
+          : 'replication topology matches the spec',
+        observedGeneration: generation,
+      });
+    } else {
+      const reason = failed
+        ? conditionReason(failed.code)
+        : firstEngineError
+          ? conditionReason(firstEngineError.code)
+          : notReady.some(([, v]) => v.errant)
+            ? 'ErrantTransactions'
+            : 'SyncTopologyFailed';
+      const message = [
+        ...(failed ? [failed.message ?? failed.code ?? 'step failed'] : []),
+        ...problems,
+        ...notReady.map(([n, v]) => `${n}: ${v.reason ?? 'not ready'}`),
+      ].join('; ');
+      topologyFailed(reason, message.slice(0, 1000));
+    }
+    conditions = setCondition(conditions, {
+      type: 'ResourceReady',
+      status: servicesOk ? 'True' : 'False',
+      reason: servicesOk ? 'SyncResourceSucceed' : 'SyncResourceFailed',
+      message: servicesOk
+        ? 'pod labels and Services are in place'
+        : problems.filter((p) => /labels|services/.test(p)).join('; '),
+      observedGeneration: generation,
+    });
+    const hasReplicas = services.remove.length === 0;
+    await mgr.patchStatus(cr, {
+      topology,
+      ready,
+      readwriteService: readwriteServiceName(cr),
+      readonlyService: hasReplicas ? readonlyServiceName(cr) : undefined,
+      conditions,
+      observedGeneration: generation,
+    });
+    lastConditions.set(crKey, conditions);
+  } finally {
+    await Promise.all(Object.values(sessions).map((s) => s?.close()));
+  }
+}
+
+function conditionReason(code: string | undefined): string {
+  switch (code) {
+    case 'CONNECT_FAILED':
+      return 'NodeUnreachable';
+    case 'ACCESS_DENIED':
+      return 'AccessDenied';
+    case 'CATCHUP_TIMEOUT':
+    case 'NOT_REPLICATING':
+      return 'SwitchoverRefused';
+    case 'ERRANT_TRANSACTIONS':
+      return 'ErrantTransactions';
+    case 'SOURCE_UNREACHABLE':
+      return 'NodeUnreachable';
+    case 'UNSUPPORTED_VERSION':
+      return 'UnsupportedVersion';
+    default:
+      return 'SyncTopologyFailed';
+  }
+}
+
+function reportSteps(events: ReturnType<Manager['events']>, cr: MysqlReplication, results: StepResult[]): void {
+  for (const r of results) {
+    if (r.step.kind === 'switchover') {
+      const s = r.switchover;
+      if (s?.outcome === 'promoted') {
+        events.event(cr, {
+          type: 'Normal',
+          reason: 'SwitchoverCompleted',
+          action: 'Switchover',
+          note: `${r.step.to} promoted after ${r.step.from} was fenced at ${s.fencedPosition}; writes unavailable ${s.writeUnavailableMs} ms`,
+        });
+      } else {
+        events.event(cr, {
+          type: 'Warning',
+          reason: 'SwitchoverRefused',
+          action: 'Switchover',
+          note: r.message ?? 'refused',
+        });
+      }
+    } else if (r.step.kind === 'promote' && r.ok) {
+      events.event(cr, {
+        type: 'Warning',
+        reason: 'PromotedWithoutSource',
+        action: 'Failover',
+        note: `${r.step.node} promoted after applying all it had received, because ${r.step.reason}`,
+      });
+    } else if (!r.ok) {
+      events.event(cr, {
+        type: 'Warning',
+        reason: r.code === 'ERRANT_TRANSACTIONS' ? 'ErrantTransactions' : 'ErrSynced',
+        action: 'Reconcile',
+        note: (r.message ?? r.code ?? 'failed').slice(0, 1000),
+      });
+    }
+  }
+  if (results.length && results.every((r) => r.ok)) {
+    events.event(cr, {
+      type: 'Normal',
+      reason: 'Synced',
+      action: 'Reconcile',
+      note: `applied ${results.map((r) => r.step.kind).join(', ')}`,
+    });
+  }
+}
+
+async function applyLabels(
+  mgr: Manager,
+  cr: MysqlReplication,
+  labels: Record<string, Record<string, string>>,
+  pods: Map<string, KubeObject>,
+): Promise<void> {
+  for (const [name, l] of Object.entries(labels)) {
+    if (!pods.has(name)) continue;
+    await mgr.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: cr.metadata.namespace, labels: l } });
+  }
+}
+
+export type { NodeAddress };

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NodeState } from './observeNode.ts';
+import { type DesiredTopology, planTopology, type Step } from './planTopology.ts';
+
+const addr = (i: number) => ({ host: `10.0.0.${i}`, port: 3306 });
+const desired = (source: string, replicas: string[], extra: Partial<DesiredTopology> = {}): DesiredTopology => ({
+  source,
+  replicas: replicas.map((name) => ({ name })),
+  mode: 'async',
+  replicationAddress: { a: addr(1), b: addr(2), c: addr(3) },
+  replicationUser: 'repl',
+  ...extra,
+});
+
+function node(over: Partial<NodeState> & { serverId: number }): NodeState {
+  return {
+    host: `10.0.0.${over.serverId}`,
+    port: 3306,
+    version: '10.11.19-MariaDB',
+    flavor: 'mariadb',
+    role: 'Source',
+    readOnly: false,
+    superReadOnly: null,
+    replication: null,
+    gtid: { executed: '', binlogState: '', binlogPos: '', replicaPos: '' },
+    gtidStrictMode: true,
+    logBin: true,
+    logReplicaUpdates: true,
+    semiSync: {
+      available: true,
+      sourceEnabled: false,
+      replicaEnabled: false,
+      timeoutMs: 10000,
+      waitPoint: 'AFTER_SYNC',
+      clients: 0,
+    },
+    replicationUserExists: true,
+    ...over,
+  };
+}
+const replicaOf = (serverId: number, source: number, over: Partial<NodeState> = {}): NodeState =>
+  node({
+    serverId,
+    role: 'Replica',
+    readOnly: true,
+    replication: {
+      sourceHost: `10.0.0.${source}`,
+      sourcePort: 3306,
+      sourceUser: 'repl',
+      ioRunning: 'Yes',
+      sqlRunning: 'Yes',
+      secondsBehindSource: 0,
+      sourceLogFile: 'mariadb-bin.000001',
+      readSourceLogPos: 100,
+      execSourceLogPos: 100,
+      lastIoError: '',
+      lastSqlError: '',
+      usesGtid: true,
+      receivedGtids: '',
+    },
+    ...over,
+  });
+const kinds = (steps: Step[]) =>
+  steps.map((s) => ('node' in s ? `${s.kind}:${s.node}` : `${s.kind}:${s.from}->${s.to}`));
+
+test('fresh servers: user on the source, then each replica read-only and pointed at it', () => {
+  const steps = planTopology(desired('a', ['b', 'c']), {
+    a: node({ serverId: 1, replicationUserExists: false }),
+    b: node({ serverId: 2 }),
+    c: node({ serverId: 3 }),
+  });
+  assert.deepEqual(kinds(steps), [
+    'createReplicationUser:a',
+    'setReadOnly:b',
+    'changeSource:b',
+    'setReadOnly:c',
+    'changeSource:c',
+  ]);
+  assert.deepEqual(steps[2], { kind: 'changeSource', node: 'b', source: 'a', demote: true });
+});
+
+test('a converged topology plans nothing', () => {
+  assert.deepEqual(
+    planTopology(desired('a', ['b', 'c']), { a: node({ serverId: 1 }), b: replicaOf(2, 1), c: replicaOf(3, 1) }),
+    [],
+  );
+});
+
+test('spec source is a replica of the current source: exactly one switchover step', () => {
+  const steps = planTopology(desired('b', ['a', 'c']), {
+    a: node({ serverId: 1 }),
+    b: replicaOf(2, 1),
+    c: replicaOf(3, 1),
+  });
+  assert.deepEqual(steps, [{ kind: 'switchover', from: 'a', to: 'b' }]);
+});
+
+test('spec source replicates from an unreachable node: promotion, with the risk named', () => {
+  const steps = planTopology(desired('b', ['a', 'c']), { a: undefined, b: replicaOf(2, 1), c: replicaOf(3, 1) });
+  assert.equal(steps.length, 1);
+  assert.equal(steps[0].kind, 'promote');
+  assert.match(steps[0].kind === 'promote' ? steps[0].reason : '', /a cannot be reached/);
+});
+
+test('unreachable source: blocked, nothing else', () => {
+  assert.deepEqual(kinds(planTopology(desired('a', ['b']), { b: replicaOf(2, 1) })), ['blocked:a']);
+});
+
+test('stopped threads are restarted; a replica pointed elsewhere is re-pointed without demotion', () => {
+  const stopped = replicaOf(2, 1);
+  stopped.replication!.sqlRunning = 'No';
+  const steps = planTopology(desired('a', ['b', 'c']), { a: node({ serverId: 1 }), b: stopped, c: replicaOf(3, 9) });
+  assert.deepEqual(kinds(steps), ['startReplication:b', 'changeSource:c']);
+  assert.equal(steps[1].kind === 'changeSource' && steps[1].demote, false);
+  // 'Connecting' is the IO thread retrying on its own: left alone
+  const connecting = replicaOf(2, 1);
+  connecting.replication!.ioRunning = 'Connecting';
+  assert.deepEqual(planTopology(desired('a', ['b']), { a: node({ serverId: 1 }), b: connecting }), []);
+});
+
+test('read-only source is made writable; writable replica made read-only', () => {
+  const steps = planTopology(desired('a', ['b']), {
+    a: node({ serverId: 1, readOnly: true }),
+    b: replicaOf(2, 1, { readOnly: false }),
+  });
+  assert.deepEqual(kinds(steps), ['setReadOnly:a', 'setReadOnly:b']);
+});
+
+test('semi-sync mode enables source and replica sides; async disables them', () => {
+  const semi = planTopology(desired('a', ['b'], { mode: 'semisync' }), {
+    a: node({ serverId: 1 }),
+    b: replicaOf(2, 1),
+  });
+  assert.deepEqual(semi, [
+    { kind: 'setSemiSync', node: 'a', role: 'source', enabled: true },
+    { kind: 'setSemiSync', node: 'b', role: 'replica', enabled: true },
+  ]);
+  const on = {
+    available: true,
+    sourceEnabled: true,
+    replicaEnabled: true,
+    timeoutMs: 1,
+    waitPoint: 'AFTER_SYNC',
+    clients: 1,
+  };
+  const async = planTopology(desired('a', ['b']), {
+    a: node({ serverId: 1, semiSync: on }),
+    b: replicaOf(2, 1, { semiSync: on }),
+  });
+  assert.deepEqual(kinds(async), ['setSemiSync:a', 'setSemiSync:b']);
+});
+
+test('isolated replicas are detached and otherwise left alone', () => {
+  const d = desired('a', []);
+  const steps = planTopology(
+    { ...d, replicas: [{ name: 'b', isolated: true }] },
+    { a: node({ serverId: 1 }), b: replicaOf(2, 1) },
+  );
+  assert.deepEqual(steps, [{ kind: 'detachReplica', node: 'b' }]);
+});
+
+test('errant transactions block (re)pointing a replica and name the GTIDs', () => {
+  const a = node({
+    serverId: 1,
+    gtid: { executed: '0-1-10', binlogState: '0-1-10', binlogPos: '0-1-10', replicaPos: '' },
+  });
+  const b = node({
+    serverId: 2,
+    gtid: { executed: '0-2-11', binlogState: '0-1-10,0-2-11', binlogPos: '0-2-11', replicaPos: '' },
+  });
+  const steps = planTopology(desired('a', ['b']), { a, b });
+  assert.deepEqual(kinds(steps), ['setReadOnly:b', 'blocked:b']);
+  assert.equal(steps[1].kind === 'blocked' && steps[1].code, 'ERRANT_TRANSACTIONS');
+  assert.match(steps[1].kind === 'blocked' ? steps[1].message : '', /0-2-11/);
+});
+
+test('MySQL replicas use the errant set computed by the server', () => {
+  const a = node({ serverId: 1, flavor: 'mysql' });
+  const b = { ...replicaOf(2, 1, { flavor: 'mysql' }), errantGtids: '3E11FA47-71CA-11E1-9E33-C80AA9429562:5' };
+  const steps = planTopology(desired('a', ['b']), { a, b });
+  assert.deepEqual(kinds(steps), ['blocked:b']);
+});
