@@ -29,12 +29,12 @@ export interface NetworkPolicyInput {
   clientPorts: number[];
   /** ports only the cluster's own pods may reach (replication, raft) */
   peerPorts: number[];
-  /** extra peers allowed to reach the client ports (e.g. a monitoring namespace) */
-  extraClientPeers?: NetworkPolicyPeer[];
+  /** ports any pod in any namespace may reach (health and metrics scraped from a monitoring namespace) */
+  publicPorts?: number[];
 }
 
 /**
- * Ingress isolation for a broker cluster: client ports are open to pods of the same namespace (and `extraClientPeers`),
+ * Ingress isolation for a broker cluster: client ports are open to pods of the same namespace, `publicPorts` to every namespace,
  * peer ports only to the cluster's own pods. Everything else inbound is denied.
  */
 export function buildNetworkPolicy(input: NetworkPolicyInput): NetworkPolicy {
@@ -48,9 +48,12 @@ export function buildNetworkPolicy(input: NetworkPolicyInput): NetworkPolicy {
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [{ podSelector: {} }, ...(input.extraClientPeers ?? [])],
+          from: [{ podSelector: {} }],
           ports: input.clientPorts.map(tcp),
         },
+        ...(input.publicPorts?.length
+          ? [{ from: [{ namespaceSelector: {} }], ports: input.publicPorts.map(tcp) }]
+          : []),
         {
           from: [{ podSelector: { matchLabels: { ...input.podSelector } } }],
           ports: input.peerPorts.map(tcp),
