@@ -1,7 +1,9 @@
 import type { Manager } from '../runtime/index.ts';
+import { registerShazamqController } from './shazamq/controller.ts';
+import { registerStreamBusController } from './streambus/controller.ts';
 
 /** Registers one controller on the manager: `(mgr) => { mgr.controller('x').for(...).complete(...) }`. */
 export type ControllerRegistration = (mgr: Manager) => void;
 
 /** Every controller `statecraft run` starts. Add each new controller's registration here. */
-export const controllers: ControllerRegistration[] = [];
+export const controllers: ControllerRegistration[] = [registerShazamqController, registerStreamBusController];
