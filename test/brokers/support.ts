@@ -100,6 +100,20 @@ export async function fakeNodes(
     });
   }
   t.after(async () => {
+    // pods bound to a deleted KWOK node would hang in Terminating: wait until the test's cleanup removed them
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const pods = await core
+        .listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${names[0]}` })
+        .catch(() => undefined);
+      const left = [];
+      for (const name of names) {
+        const l = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` }).catch(() => pods);
+        left.push(...(l?.items ?? []));
+      }
+      if (!left.length) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     for (const name of names) await core.deleteNode({ name }).catch(() => {});
   });
   return names;
@@ -143,6 +157,48 @@ export async function clusterPods(namespace: string, instance: string) {
       deleting: !!p.metadata?.deletionTimestamp,
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Watches a cluster's pods and records the largest number of them unavailable (missing, not ready or terminating)
+ * at any moment, relative to `expected` — the measure of "one pod at a time".
+ */
+export async function trackUnavailable(namespace: string, instance: string, expected: number) {
+  const kc = (await testCluster()).kc;
+  const pods = new Map<string, { ready: boolean; deleting: boolean }>();
+  let max = 0;
+  let synced = false;
+  const replaced = new Set<string>();
+  const watch = new k8s.Watch(kc);
+  const req = await watch.watch(
+    `/api/v1/namespaces/${namespace}/pods`,
+    { labelSelector: `app.kubernetes.io/instance=${instance}` },
+    (type: string, pod: k8s.V1Pod) => {
+      const uid = pod.metadata?.uid ?? '';
+      if (type === 'DELETED') {
+        pods.delete(uid);
+        replaced.add(pod.metadata?.name ?? '');
+      } else {
+        pods.set(uid, {
+          ready: !!pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          deleting: !!pod.metadata?.deletionTimestamp,
+        });
+      }
+      const available = [...pods.values()].filter((p) => p.ready && !p.deleting).length;
+      // the watch starts with one ADDED per existing pod: count only once the whole (Running) cluster was seen
+      if (available >= expected) synced = true;
+      if (synced) max = Math.max(max, expected - available);
+    },
+    () => {},
+  );
+  return {
+    get maxUnavailable() {
+      return max;
+    },
+    /** pod names that were deleted (replaced) while tracking */
+    replaced,
+    stop: () => req.abort(),
+  };
 }
 
 export function condition(cr: CrView | undefined, type: string) {
