@@ -76,6 +76,8 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
     else referenced.delete(crKey);
   };
   const events = mgr.events(kind.controller);
+  /** last phase announced by an event, per CR uid */
+  const announcedPhase = new Map<string, string>();
 
   const builder = mgr.controller(kind.controller).for(kind.gvk);
   for (const owned of OWNED_KINDS) builder.owns(owned);
@@ -111,6 +113,7 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
     const cr = await mgr.cache.get<CR>(kind.gvk, req.namespace, req.name);
     if (!cr || cr.metadata.deletionTimestamp) {
       remember(crKey, []);
+      if (cr) announcedPhase.delete(cr.metadata.uid);
       return done();
     }
     // a pod event maps by instance label only; another kind's pods with the same instance name land here too
@@ -228,7 +231,10 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
     );
     const extra = o.invalidSpec ? {} : kind.extraStatus(cr, pods, status);
     const { patched } = await mgr.patchStatus(cr, { ...status, ...extra });
-    if (patched && status.phase !== cr.status?.phase) {
+    // the cached CR can lag behind our own status patch: remember the phase announced, so it is announced once
+    const uid = cr.metadata.uid;
+    if (patched && status.phase !== cr.status?.phase && announcedPhase.get(uid) !== status.phase) {
+      announcedPhase.set(uid, status.phase);
       const ready = status.conditions.find((c) => c.type === 'Ready');
       events.event(cr, {
         type: status.phase === 'Degraded' || status.phase === 'Failed' ? 'Warning' : 'Normal',
