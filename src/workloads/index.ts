@@ -7,6 +7,7 @@ export * from './network-policy.ts';
 export * from './owner.ts';
 export * from './pod-disruption-budget.ts';
 export * from './resource-quota.ts';
+export * from './resources.ts';
 export * from './service-monitor.ts';
 export * from './statefulset-cluster.ts';
 export * from './toml.ts';

@@ -47,3 +47,15 @@ export const OWNED_KINDS = [
 ] as const;
 
 export const asChild = (o: object): ChildObject => o as ChildObject;
+
+/** name, namespace and uid of a custom resource read from the API (always set there; checked for the types). */
+export function crIdentity(cr: { kind: string; metadata: { name?: string; namespace?: string; uid?: string } }): {
+  name: string;
+  namespace: string;
+  uid: string;
+} {
+  const { name, namespace, uid } = cr.metadata;
+  if (!name || !namespace || !uid)
+    throw new Error(`${cr.kind} needs metadata.name, metadata.namespace and metadata.uid`);
+  return { name, namespace, uid };
+}

@@ -3,13 +3,15 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { V1ConfigMap, V1StatefulSet } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { type ShazamqCluster, shazamqClusterSpecWithDefaults } from '../../apis/shazamqcluster.ts';
 import { CONFIG_HASH_ANNOTATION } from '../../workloads/config-hash.ts';
 import { buildShazamq } from './build.ts';
-import type { ShazamqCluster } from './spec.ts';
 
 function sample(file: string): ShazamqCluster {
   const cr = parse(readFileSync(new URL(`../../../samples/${file}`, import.meta.url), 'utf8'));
   cr.metadata.uid = 'uid-1';
+  // as the API server stores it: CRD defaults filled in
+  cr.spec = shazamqClusterSpecWithDefaults(cr.spec);
   return cr;
 }
 const find = <T>(d: ReturnType<typeof buildShazamq>, kind: string, name?: string) =>
@@ -78,8 +80,8 @@ test('production: tiered storage and mirror credentials come from Secrets as env
 test('service.port, monitoring, autoscaling, security, podLabels and config changes', () => {
   const cr = sample('shazamq-my-cluster.yaml');
   const base = find<V1StatefulSet>(buildShazamq(cr), 'StatefulSet');
-  cr.spec.service = { port: 19092, type: 'LoadBalancer' };
-  cr.spec.monitoring = { serviceMonitor: { enabled: true } };
+  cr.spec.service = { ...cr.spec.service, port: 19092, type: 'LoadBalancer' };
+  cr.spec.monitoring.serviceMonitor.enabled = true;
   cr.spec.autoscaling = { minReplicas: 3, maxReplicas: 7, targetCPUUtilizationPercentage: 60 };
   cr.spec.security = { enabled: true, tls: { enabled: true, secretName: 'tls' } };
   cr.spec.podLabels = { 'app.kubernetes.io/instance': 'x', team: 'a' };

@@ -4,16 +4,24 @@
  * ConfigMap `{name}-config` (config.toml), Services `{name}` and `{name}-headless`, StatefulSet `{name}` with
  * container `shazamq` and claim template `data`, pods labelled `app=shazamq` and `shazamq.io/cluster={name}`.
  */
-import type { V1EnvVar, V1PersistentVolumeClaim, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1EnvVar,
+  V1PersistentVolumeClaim,
+  V1PersistentVolumeClaimSpec,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import type { ShazamqCluster } from '../../apis/shazamqcluster.ts';
 import { configHash } from '../../workloads/config-hash.ts';
 import { buildConfigMap } from '../../workloads/config-map.ts';
 import { autoscaledReplicas, buildHorizontalPodAutoscaler } from '../../workloads/horizontal-pod-autoscaler.ts';
 import { selectorLabels, standardLabels } from '../../workloads/labels.ts';
 import { controllerReference } from '../../workloads/owner.ts';
 import { buildPodDisruptionBudget } from '../../workloads/pod-disruption-budget.ts';
+import { resourceRequirements } from '../../workloads/resources.ts';
 import { buildServiceMonitor } from '../../workloads/service-monitor.ts';
 import { buildStatefulSetCluster, headlessServiceName, podDnsName } from '../../workloads/statefulset-cluster.ts';
-import { asChild, type BrokerClusterDesired, type SecretReference } from '../broker-cluster/desired.ts';
+import { asChild, type BrokerClusterDesired, crIdentity, type SecretReference } from '../broker-cluster/desired.ts';
 import {
   AUTH_DIR,
   CONFIG_DIR,
@@ -24,7 +32,6 @@ import {
   S3_SECRET_KEY_ENV,
   TLS_DIR,
 } from './config.ts';
-import type { ShazamqCluster } from './spec.ts';
 
 export const SHAZAMQ_DEFAULT_IMAGE = 'shazamq/shazamq';
 export const SHAZAMQ_DEFAULT_VERSION = '0.1.0-rc1';
@@ -40,12 +47,12 @@ export interface ShazamqObserved {
 
 export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {}): BrokerClusterDesired {
   const spec = cr.spec;
-  const { name, namespace } = cr.metadata;
+  const { name, namespace, uid } = crIdentity(cr);
   const version = spec.version ?? SHAZAMQ_DEFAULT_VERSION;
   const id = { name: 'shazamq', instance: name, component: 'broker' };
   const labels = standardLabels({ ...id, version });
   const selector = selectorLabels(id);
-  const owner = controllerReference({ apiVersion: cr.apiVersion, kind: cr.kind, metadata: cr.metadata });
+  const owner = controllerReference({ apiVersion: cr.apiVersion, kind: cr.kind, metadata: { name, uid } });
   const port = spec.service?.port ?? 9092;
   const metricsPort = spec.service?.metricsPort ?? 9090;
   const replicas = spec.autoscaling
@@ -127,7 +134,9 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
   const vct = spec.storage?.volumeClaimTemplate;
   const dataClaim: V1PersistentVolumeClaim = {
     metadata: { name: 'data', ...(vct?.metadata?.annotations ? { annotations: vct.metadata.annotations } : {}) },
-    spec: vct?.spec ?? { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } },
+    spec: vct?.spec
+      ? claimSpec(vct.spec)
+      : { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } },
   };
 
   const cluster = buildStatefulSetCluster({
@@ -151,7 +160,7 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
         ],
         readinessProbe: { tcpSocket: { port: 'kafka' }, periodSeconds: 10 },
         livenessProbe: { tcpSocket: { port: 'kafka' }, initialDelaySeconds: 30, periodSeconds: 20 },
-        ...(spec.resources ? { resources: spec.resources } : {}),
+        ...(spec.resources ? { resources: resourceRequirements(spec.resources) } : {}),
         volumeMounts: mounts,
       },
     ],
@@ -220,4 +229,12 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
     ignoredPodLabels: cluster.ignoredPodLabels,
     selector,
   };
+}
+
+/** The README's volumeClaimTemplate spec, used as given (quantities as strings). */
+function claimSpec(given: NonNullable<NonNullable<ShazamqCluster['spec']['storage']['volumeClaimTemplate']>['spec']>) {
+  const { resources, ...rest } = given;
+  const spec: V1PersistentVolumeClaimSpec = { ...rest };
+  if (resources) spec.resources = resourceRequirements(resources);
+  return spec;
 }

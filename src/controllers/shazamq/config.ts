@@ -2,8 +2,11 @@
  * config.toml for Shazamq brokers. Credentials never appear here: the file names the environment variables that
  * carry them (filled from the referenced Secrets by the pod spec), so the ConfigMap is safe to read.
  */
+
+import type { ShazamqClusterSpec } from '../../apis/shazamqcluster.ts';
 import { renderToml, type TomlTable, type TomlValue } from '../../workloads/toml.ts';
-import type { ShazamqClusterSpec, ShazamqMirrorSource } from './spec.ts';
+
+export type ShazamqMirrorSource = NonNullable<NonNullable<ShazamqClusterSpec['mirror']>['sources']>[number];
 
 export const CONFIG_DIR = '/etc/shazamq';
 export const DATA_DIR = '/data/shazamq';
@@ -69,17 +72,17 @@ export function renderShazamqConfig(spec: ShazamqClusterSpec, ctx: ShazamqConfig
     };
   }
   if (tiered?.enabled) {
-    const s3 = tiered.s3 ?? {};
+    const s3 = tiered.s3;
     root.tiered_storage = {
       enabled: true,
       provider: tiered.provider ?? 's3',
       hot_tier_retention_hours: tiered.hotTierRetentionHours ?? 24,
       s3: {
-        bucket: s3.bucket,
-        region: s3.region,
-        prefix: s3.prefix,
-        endpoint: s3.endpoint,
-        ...(s3.credentialsSecret
+        bucket: s3?.bucket,
+        region: s3?.region,
+        prefix: s3?.prefix,
+        endpoint: s3?.endpoint,
+        ...(s3?.credentialsSecret
           ? { access_key_id_env: S3_ACCESS_KEY_ENV, secret_access_key_env: S3_SECRET_KEY_ENV }
           : {}),
       },

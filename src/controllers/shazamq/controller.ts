@@ -1,10 +1,10 @@
 /** ShazamqCluster controller: the shared broker-cluster reconciler with Shazamq's build and `status.brokers`. */
 import type { V1Pod } from '@kubernetes/client-node';
+import type { ShazamqCluster } from '../../apis/shazamqcluster.ts';
 import type { Manager } from '../../runtime/index.ts';
 import { type BrokerCR, registerBrokerController } from '../broker-cluster/controller.ts';
 import { podOrdinal, podReady } from '../broker-cluster/status.ts';
 import { buildShazamq } from './build.ts';
-import type { ShazamqCluster } from './spec.ts';
 
 export const SHAZAMQ_GVK = { apiVersion: 'shazamq.io/v1alpha1', kind: 'ShazamqCluster' } as const;
 

@@ -3,14 +3,15 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { V1ConfigMap, V1StatefulSet } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { type StreamBusCluster, streamBusClusterSpecWithDefaults } from '../../apis/streambuscluster.ts';
 import { CONFIG_HASH_ANNOTATION } from '../../workloads/config-hash.ts';
 import { buildStreamBus } from './build.ts';
-import type { StreamBusCluster } from './spec.ts';
 
 function sample(file: string): StreamBusCluster {
   const cr = parse(readFileSync(new URL(`../../../samples/${file}`, import.meta.url), 'utf8'));
   cr.metadata.uid = 'uid-1';
   cr.metadata.namespace ??= 'default';
+  cr.spec = streamBusClusterSpecWithDefaults(cr.spec);
   return cr;
 }
 const find = <T>(d: ReturnType<typeof buildStreamBus>, kind: string) => d.objects.find((o) => o.kind === kind) as T;

@@ -5,6 +5,7 @@
  * Pods carry `app.kubernetes.io/name=streambus-broker`, the label the seed README selects on.
  */
 import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { StreamBusCluster, StreamBusClusterSpec } from '../../apis/streambuscluster.ts';
 import { configHash } from '../../workloads/config-hash.ts';
 import { buildConfigMap } from '../../workloads/config-map.ts';
 import { autoscaledReplicas, buildHorizontalPodAutoscaler } from '../../workloads/horizontal-pod-autoscaler.ts';
@@ -13,9 +14,10 @@ import { buildNetworkPolicy } from '../../workloads/network-policy.ts';
 import { controllerReference } from '../../workloads/owner.ts';
 import { buildPodDisruptionBudget } from '../../workloads/pod-disruption-budget.ts';
 import { buildResourceQuota } from '../../workloads/resource-quota.ts';
+import { resourceRequirements } from '../../workloads/resources.ts';
 import { buildServiceMonitor } from '../../workloads/service-monitor.ts';
 import { buildStatefulSetCluster, headlessServiceName } from '../../workloads/statefulset-cluster.ts';
-import { asChild, type BrokerClusterDesired, type SecretReference } from '../broker-cluster/desired.ts';
+import { asChild, type BrokerClusterDesired, crIdentity, type SecretReference } from '../broker-cluster/desired.ts';
 import {
   AUDIT_LOG,
   CA_DIR,
@@ -28,7 +30,6 @@ import {
   type StreamBusPorts,
   TLS_DIR,
 } from './config.ts';
-import type { StreamBusCluster, StreamBusClusterSpec } from './spec.ts';
 
 export const STREAMBUS_APP_LABEL = 'streambus-broker';
 export const STREAMBUS_DEFAULT_REPOSITORY = 'streambus/broker';
@@ -53,12 +54,12 @@ export function streamBusImage(spec: StreamBusClusterSpec): string {
 
 export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved = {}): BrokerClusterDesired {
   const spec = cr.spec;
-  const { name, namespace } = cr.metadata;
+  const { name, namespace, uid } = crIdentity(cr);
   const image = streamBusImage(spec);
   const id = { name: STREAMBUS_APP_LABEL, instance: name, component: 'broker', partOf: 'streambus' };
   const labels = standardLabels({ ...id, version: spec.image?.tag ?? spec.version });
   const selector = selectorLabels(id);
-  const owner = controllerReference({ apiVersion: cr.apiVersion, kind: cr.kind, metadata: cr.metadata });
+  const owner = controllerReference({ apiVersion: cr.apiVersion, kind: cr.kind, metadata: { name, uid } });
   const ports = streamBusPorts(spec);
   const replicas = spec.autoscaling
     ? autoscaledReplicas(spec.autoscaling, observed.statefulSetReplicas, spec.replicas ?? 3)
@@ -158,7 +159,7 @@ export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved
           initialDelaySeconds: 5,
           periodSeconds: 5,
         },
-        ...(spec.resources ? { resources: spec.resources } : {}),
+        ...(spec.resources ? { resources: resourceRequirements(spec.resources) } : {}),
         volumeMounts: mounts,
       },
     ],
@@ -175,7 +176,7 @@ export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved
       nodeSelector: spec.nodeSelector,
       tolerations: spec.tolerations,
       affinity: spec.affinity,
-      imagePullSecrets: spec.image?.pullSecrets,
+      imagePullSecrets: spec.image?.pullSecrets?.map((secret) => ({ name: secret })),
     },
     clientService: {
       ports: [

@@ -4,7 +4,9 @@
  * self-address differ per pod while everything else is shared.
  */
 import { stringify } from 'yaml';
-import type { StreamBusClusterSpec, StreamBusQuotas } from './spec.ts';
+import type { StreamBusClusterSpec } from '../../apis/streambuscluster.ts';
+
+type StreamBusQuotas = NonNullable<StreamBusClusterSpec['multiTenancy']>['defaultQuotas'];
 
 export const CONFIG_DIR = '/etc/streambus';
 export const DATA_DIR = '/data/streambus';

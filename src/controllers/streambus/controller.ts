@@ -6,23 +6,25 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { Counter, Histogram } from 'prom-client';
+import type { StreamBusCluster } from '../../apis/streambuscluster.ts';
 import type { Manager } from '../../runtime/index.ts';
 import { headlessServiceName } from '../../workloads/statefulset-cluster.ts';
 import { type BrokerCR, registerBrokerController } from '../broker-cluster/controller.ts';
+import { crIdentity } from '../broker-cluster/desired.ts';
 import { podOrdinal } from '../broker-cluster/status.ts';
 import { buildStreamBus, streamBusPorts } from './build.ts';
-import type { StreamBusCluster } from './spec.ts';
 
 export const STREAMBUS_GVK = { apiVersion: 'streambus.io/v1alpha1', kind: 'StreamBusCluster' } as const;
 
 /** status.endpoints: the stable client address of every broker pod, `{pod}.{name}-headless.{ns}.svc:{port}`. */
 export function streamBusEndpoints(cr: StreamBusCluster, pods: V1Pod[]): string[] {
   const port = streamBusPorts(cr.spec).port;
-  const headless = headlessServiceName(cr.metadata.name);
+  const { name, namespace } = crIdentity(cr);
+  const headless = headlessServiceName(name);
   return pods
     .filter((p) => Number.isInteger(podOrdinal(p)))
     .sort((a, b) => podOrdinal(a) - podOrdinal(b))
-    .map((p) => `${p.metadata?.name}.${headless}.${cr.metadata.namespace}.svc:${port}`);
+    .map((p) => `${p.metadata?.name}.${headless}.${namespace}.svc:${port}`);
 }
 
 export function registerStreamBusController(mgr: Manager): void {
