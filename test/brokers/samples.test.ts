@@ -46,24 +46,26 @@ test('the four broker samples apply verbatim and become Running once their Secre
       await core.deleteNamespacedSecret({ name: s, namespace: 'messaging' }).catch(() => {});
     for (const s of ['streambus-tls-certs', 'streambus-ca-cert'])
       await core.deleteNamespacedSecret({ name: s, namespace: 'default' }).catch(() => {});
-    for (const [ns, inst] of [
-      ['messaging', 'my-cluster'],
-      ['messaging', 'prod-cluster'],
-      ['default', 'streambus-minimal'],
-      ['default', 'my-cluster'],
-    ]) {
-      await eventually(
-        `${ns}/${inst} StatefulSet gone`,
-        async () => !(await apps.readNamespacedStatefulSet({ name: inst, namespace: ns }).catch(() => undefined)),
-        60_000,
-      ).catch(() => {});
-      await core
-        .deleteCollectionNamespacedPersistentVolumeClaim({
-          namespace: ns,
-          labelSelector: `app.kubernetes.io/instance=${inst}`,
-        })
-        .catch(() => {});
-    }
+    await Promise.all(
+      [
+        ['messaging', 'my-cluster'],
+        ['messaging', 'prod-cluster'],
+        ['default', 'streambus-minimal'],
+        ['default', 'my-cluster'],
+      ].map(async ([ns, inst]) => {
+        await eventually(
+          `${ns}/${inst} StatefulSet gone`,
+          async () => !(await apps.readNamespacedStatefulSet({ name: inst, namespace: ns }).catch(() => undefined)),
+          60_000,
+        ).catch(() => {});
+        await core
+          .deleteCollectionNamespacedPersistentVolumeClaim({
+            namespace: ns,
+            labelSelector: `app.kubernetes.io/instance=${inst}`,
+          })
+          .catch(() => {});
+      }),
+    );
   });
 
   for (const f of SAMPLE_FILES) await cluster.kubectl(['apply', '-f', '-'], await sampleText(f));

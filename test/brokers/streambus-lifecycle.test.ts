@@ -12,7 +12,7 @@ import { apis, clusterPods, condition, getCr, STREAMBUS, sampleIn, startManager,
 
 const NAME = 'streambus-minimal';
 
-test('StreamBusCluster: TLS Secret missing → Degraded → Running; tag roll; pvcRetention Delete', async (t) => {
+test('StreamBusCluster: TLS Secret missing → Degraded → Running; tag roll; HPA; pvcRetention Delete', async (t) => {
   const cluster = await testCluster();
   const ns = await testNamespace(t, 'sbc');
   await startManager(t, [ns]);
@@ -96,9 +96,59 @@ test('StreamBusCluster: TLS Secret missing → Degraded → Running; tag roll; p
     assert.equal(tracker.maxUnavailable, 1);
   });
 
+  await t.test('autoscaling creates an HPA whose choice the operator keeps; removing it deletes the HPA', async () => {
+    const { apps } = await apis();
+    await cluster.kubectl([
+      'patch',
+      'streambuscluster',
+      NAME,
+      '-n',
+      ns,
+      '--type=merge',
+      '-p={"spec":{"autoscaling":{"minReplicas":3,"maxReplicas":6,"targetCPUUtilizationPercentage":70}}}',
+    ]);
+    const hpa = await eventually('HPA', async () =>
+      JSON.parse(await cluster.kubectl(['get', 'hpa', NAME, '-n', ns, '-o', 'json']).catch(() => 'false')),
+    );
+    assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'StatefulSet', name: NAME });
+    assert.equal(hpa.spec.maxReplicas, 6);
+    // what the HPA controller does when it scales: write the StatefulSet's scale
+    await cluster.kubectl(['scale', 'statefulset', NAME, '-n', ns, '--replicas=4']);
+    await eventually(
+      '4 brokers kept',
+      async () => {
+        const c = await getCr(STREAMBUS, ns, NAME);
+        return c?.status?.phase === 'Running' && c.status.readyReplicas === 4;
+      },
+      60_000,
+    );
+    const sts = await apps.readNamespacedStatefulSet({ name: NAME, namespace: ns });
+    assert.equal(sts.spec?.replicas, 4, 'the operator does not fight the autoscaler');
+    await cluster.kubectl([
+      'patch',
+      'streambuscluster',
+      NAME,
+      '-n',
+      ns,
+      '--type=json',
+      '-p=[{"op":"remove","path":"/spec/autoscaling"}]',
+    ]);
+    await eventually(
+      'HPA deleted, back to spec.replicas',
+      async () => {
+        const c = await getCr(STREAMBUS, ns, NAME);
+        const left = await cluster.kubectl(['get', 'hpa', '-n', ns, '-o', 'name']);
+        return (
+          !left.trim() && c?.status?.phase === 'Running' && c.status.readyReplicas === 3 && c.status.replicas === 3
+        );
+      },
+      60_000,
+    );
+  });
+
   await t.test('with pvcRetention Delete, deleting the cluster also deletes its claims', async () => {
     const pvcs = await core.listNamespacedPersistentVolumeClaim({ namespace: ns });
-    assert.equal(pvcs.items.length, 6, 'data and raft-data per broker');
+    assert.equal(pvcs.items.length, 8, 'data and raft-data per broker (4 brokers at most)');
     await cluster.kubectl(['delete', 'streambuscluster', NAME, '-n', ns]);
     await eventually(
       'everything gone',
