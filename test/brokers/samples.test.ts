@@ -29,15 +29,7 @@ test('the four broker samples apply verbatim and become Running once their Secre
   const cluster = await testCluster();
   const { core, apps } = await apis();
   await core.createNamespace({ body: { metadata: { name: 'messaging' } } }).catch(() => {});
-  // shazamq-production: nodeSelector workload=messaging,disk=nvme, toleration messaging=true, one pod per node;
-  // streambus-full: nodeSelector workload=streaming, toleration dedicated=streambus, one pod per node
-  await fakeNodes(t, 'brokers-messaging', 3, { workload: 'messaging', disk: 'nvme' }, [
-    { key: 'messaging', value: 'true', effect: 'NoSchedule' },
-  ]);
-  await fakeNodes(t, 'brokers-streaming', 3, { workload: 'streaming' }, [
-    { key: 'dedicated', value: 'streambus', effect: 'NoSchedule' },
-  ]);
-  const mgr = await startManager(t, ['messaging', 'default']);
+  // after-hooks run in registration order: remove the clusters before the nodes their pods run on
   t.after(async () => {
     for (const f of SAMPLE_FILES) {
       await cluster.kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], await sampleText(f));
@@ -67,6 +59,16 @@ test('the four broker samples apply verbatim and become Running once their Secre
       }),
     );
   });
+
+  // shazamq-production: nodeSelector workload=messaging,disk=nvme, toleration messaging=true, one pod per node;
+  // streambus-full: nodeSelector workload=streaming, toleration dedicated=streambus, one pod per node
+  await fakeNodes(t, 'brokers-messaging', 3, { workload: 'messaging', disk: 'nvme' }, [
+    { key: 'messaging', value: 'true', effect: 'NoSchedule' },
+  ]);
+  await fakeNodes(t, 'brokers-streaming', 3, { workload: 'streaming' }, [
+    { key: 'dedicated', value: 'streambus', effect: 'NoSchedule' },
+  ]);
+  const mgr = await startManager(t, ['messaging', 'default']);
 
   for (const f of SAMPLE_FILES) await cluster.kubectl(['apply', '-f', '-'], await sampleText(f));
 

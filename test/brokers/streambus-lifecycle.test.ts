@@ -17,6 +17,8 @@ test('StreamBusCluster: TLS Secret missing → Degraded → Running; tag roll; H
   const ns = await testNamespace(t, 'sbc');
   await startManager(t, [ns]);
   const { core } = await apis();
+  const patch = (type: 'merge' | 'json', body: string) =>
+    cluster.kubectl(['patch', 'streambuscluster', NAME, '-n', ns, `--type=${type}`, `-p=${body}`]);
   const cr = await sampleIn('streambus-minimal.yaml', ns);
   cr.spec.security = { tls: { enabled: true, certSecretName: 'broker-tls' } };
   cr.spec.podLabels = { 'app.kubernetes.io/instance': 'hijack', team: 'streaming' };
@@ -69,15 +71,7 @@ test('StreamBusCluster: TLS Secret missing → Degraded → Running; tag roll; H
 
   await t.test('an image tag change rolls the brokers one at a time', async () => {
     const tracker = await trackUnavailable(ns, NAME, 3);
-    await cluster.kubectl([
-      'patch',
-      'streambuscluster',
-      NAME,
-      '-n',
-      ns,
-      '--type=merge',
-      '-p={"spec":{"image":{"tag":"v0.7.0"}}}',
-    ]);
+    await patch('merge', '{"spec":{"image":{"tag":"v0.7.0"}}}');
     await eventually(
       'rolled to v0.7.0',
       async () => {
@@ -98,15 +92,10 @@ test('StreamBusCluster: TLS Secret missing → Degraded → Running; tag roll; H
 
   await t.test('autoscaling creates an HPA whose choice the operator keeps; removing it deletes the HPA', async () => {
     const { apps } = await apis();
-    await cluster.kubectl([
-      'patch',
-      'streambuscluster',
-      NAME,
-      '-n',
-      ns,
-      '--type=merge',
-      '-p={"spec":{"autoscaling":{"minReplicas":3,"maxReplicas":6,"targetCPUUtilizationPercentage":70}}}',
-    ]);
+    await patch(
+      'merge',
+      '{"spec":{"autoscaling":{"minReplicas":3,"maxReplicas":6,"targetCPUUtilizationPercentage":70}}}',
+    );
     const hpa = await eventually('HPA', async () =>
       JSON.parse(await cluster.kubectl(['get', 'hpa', NAME, '-n', ns, '-o', 'json']).catch(() => 'false')),
     );
@@ -124,15 +113,7 @@ test('StreamBusCluster: TLS Secret missing → Degraded → Running; tag roll; H
     );
     const sts = await apps.readNamespacedStatefulSet({ name: NAME, namespace: ns });
     assert.equal(sts.spec?.replicas, 4, 'the operator does not fight the autoscaler');
-    await cluster.kubectl([
-      'patch',
-      'streambuscluster',
-      NAME,
-      '-n',
-      ns,
-      '--type=json',
-      '-p=[{"op":"remove","path":"/spec/autoscaling"}]',
-    ]);
+    await patch('json', '[{"op":"remove","path":"/spec/autoscaling"}]');
     await eventually(
       'HPA deleted, back to spec.replicas',
       async () => {

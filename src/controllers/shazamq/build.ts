@@ -14,14 +14,15 @@ import type {
 import type { ShazamqCluster } from '../../apis/shazamqcluster.ts';
 import { configHash } from '../../workloads/config-hash.ts';
 import { buildConfigMap } from '../../workloads/config-map.ts';
-import { autoscaledReplicas, buildHorizontalPodAutoscaler } from '../../workloads/horizontal-pod-autoscaler.ts';
-import { selectorLabels, standardLabels } from '../../workloads/labels.ts';
-import { controllerReference } from '../../workloads/owner.ts';
-import { buildPodDisruptionBudget } from '../../workloads/pod-disruption-budget.ts';
 import { resourceRequirements } from '../../workloads/resources.ts';
 import { buildServiceMonitor } from '../../workloads/service-monitor.ts';
 import { buildStatefulSetCluster, headlessServiceName, podDnsName } from '../../workloads/statefulset-cluster.ts';
-import { asChild, type BrokerClusterDesired, crIdentity, type SecretReference } from '../broker-cluster/desired.ts';
+import {
+  assembleBrokerCluster,
+  type BrokerClusterDesired,
+  brokerBasics,
+  type SecretReference,
+} from '../broker-cluster/desired.ts';
 import {
   AUTH_DIR,
   CONFIG_DIR,
@@ -47,17 +48,11 @@ export interface ShazamqObserved {
 
 export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {}): BrokerClusterDesired {
   const spec = cr.spec;
-  const { name, namespace, uid } = crIdentity(cr);
   const version = spec.version ?? SHAZAMQ_DEFAULT_VERSION;
-  const id = { name: 'shazamq', instance: name, component: 'broker' };
-  const labels = standardLabels({ ...id, version });
-  const selector = selectorLabels(id);
-  const owner = controllerReference({ apiVersion: cr.apiVersion, kind: cr.kind, metadata: { name, uid } });
   const port = spec.service?.port ?? 9092;
   const metricsPort = spec.service?.metricsPort ?? 9090;
-  const replicas = spec.autoscaling
-    ? autoscaledReplicas(spec.autoscaling, observed.statefulSetReplicas, spec.replicas ?? 3)
-    : (spec.replicas ?? 3);
+  const basics = brokerBasics(cr, { name: 'shazamq', version }, spec, observed);
+  const { name, namespace, labels, selector, owner, replicas } = basics;
   const headless = headlessServiceName(name);
   const peers = Array.from({ length: replicas }, (_, i) => `${podDnsName(name, i, namespace, headless)}:${port}`);
 
@@ -191,21 +186,6 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
     ],
   });
 
-  const objects = [
-    asChild(configMap),
-    asChild(cluster.headlessService),
-    asChild(cluster.clientService),
-    asChild(buildPodDisruptionBudget({ name, namespace, labels, selector, owner })),
-  ];
-  if (spec.autoscaling) {
-    objects.push(
-      asChild(
-        buildHorizontalPodAutoscaler({ name, namespace, labels, owner, target: name, autoscaling: spec.autoscaling }),
-      ),
-    );
-  }
-  objects.push(asChild(cluster.statefulSet));
-
   const monitoring = spec.monitoring;
   const serviceMonitor =
     (monitoring?.enabled ?? true) && monitoring?.serviceMonitor?.enabled
@@ -221,14 +201,14 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
         })
       : undefined;
 
-  return {
-    objects,
-    statefulSetName: name,
+  return assembleBrokerCluster({
+    basics,
+    configMap,
+    cluster,
+    autoscaling: spec.autoscaling,
     serviceMonitor,
     secretRefs,
-    ignoredPodLabels: cluster.ignoredPodLabels,
-    selector,
-  };
+  });
 }
 
 /** The README's volumeClaimTemplate spec, used as given (quantities as strings). */

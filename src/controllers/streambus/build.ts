@@ -8,16 +8,17 @@ import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node'
 import type { StreamBusCluster, StreamBusClusterSpec } from '../../apis/streambuscluster.ts';
 import { configHash } from '../../workloads/config-hash.ts';
 import { buildConfigMap } from '../../workloads/config-map.ts';
-import { autoscaledReplicas, buildHorizontalPodAutoscaler } from '../../workloads/horizontal-pod-autoscaler.ts';
-import { selectorLabels, standardLabels } from '../../workloads/labels.ts';
 import { buildNetworkPolicy } from '../../workloads/network-policy.ts';
-import { controllerReference } from '../../workloads/owner.ts';
-import { buildPodDisruptionBudget } from '../../workloads/pod-disruption-budget.ts';
 import { buildResourceQuota } from '../../workloads/resource-quota.ts';
 import { resourceRequirements } from '../../workloads/resources.ts';
 import { buildServiceMonitor } from '../../workloads/service-monitor.ts';
 import { buildStatefulSetCluster, headlessServiceName } from '../../workloads/statefulset-cluster.ts';
-import { asChild, type BrokerClusterDesired, crIdentity, type SecretReference } from '../broker-cluster/desired.ts';
+import {
+  assembleBrokerCluster,
+  type BrokerClusterDesired,
+  brokerBasics,
+  type SecretReference,
+} from '../broker-cluster/desired.ts';
 import {
   AUDIT_LOG,
   CA_DIR,
@@ -54,16 +55,15 @@ export function streamBusImage(spec: StreamBusClusterSpec): string {
 
 export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved = {}): BrokerClusterDesired {
   const spec = cr.spec;
-  const { name, namespace, uid } = crIdentity(cr);
   const image = streamBusImage(spec);
-  const id = { name: STREAMBUS_APP_LABEL, instance: name, component: 'broker', partOf: 'streambus' };
-  const labels = standardLabels({ ...id, version: spec.image?.tag ?? spec.version });
-  const selector = selectorLabels(id);
-  const owner = controllerReference({ apiVersion: cr.apiVersion, kind: cr.kind, metadata: { name, uid } });
   const ports = streamBusPorts(spec);
-  const replicas = spec.autoscaling
-    ? autoscaledReplicas(spec.autoscaling, observed.statefulSetReplicas, spec.replicas ?? 3)
-    : (spec.replicas ?? 3);
+  const basics = brokerBasics(
+    cr,
+    { name: STREAMBUS_APP_LABEL, version: spec.image?.tag ?? spec.version, partOf: 'streambus' },
+    spec,
+    observed,
+  );
+  const { name, namespace, labels, selector, owner, replicas } = basics;
   const headless = headlessServiceName(name);
   const files = renderStreamBusConfigFiles(spec, { name, namespace, replicas, ports, headless });
   const configMap = buildConfigMap({ name: `${name}-config`, namespace, labels, owner, data: files });
@@ -192,52 +192,35 @@ export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved
     ],
   });
 
-  const objects = [
-    asChild(configMap),
-    asChild(cluster.headlessService),
-    asChild(cluster.clientService),
-    asChild(buildPodDisruptionBudget({ name, namespace, labels, selector, owner })),
-  ];
+  const extras: object[] = [];
   const mt = spec.multiTenancy;
   if (mt?.enabled && mt.isolation?.networkPolicies) {
-    objects.push(
-      asChild(
-        buildNetworkPolicy({
-          name: `${name}-isolation`,
-          namespace,
-          labels,
-          owner,
-          podSelector: selector,
-          clientPorts: [ports.port, ports.grpcPort],
-          peerPorts: [RAFT_PORT],
-          publicPorts: [ports.httpPort],
-        }),
-      ),
+    extras.push(
+      buildNetworkPolicy({
+        name: `${name}-isolation`,
+        namespace,
+        labels,
+        owner,
+        podSelector: selector,
+        clientPorts: [ports.port, ports.grpcPort],
+        peerPorts: [RAFT_PORT],
+        publicPorts: [ports.httpPort],
+      }),
     );
   }
   if (mt?.enabled && mt.isolation?.resourceQuotas) {
     // Namespace-wide by nature, so it limits only what tenants of an isolated broker namespace must not do
     // (expose brokers outside the cluster); per-tenant quotas are enforced by the brokers from broker.yaml.
-    objects.push(
-      asChild(
-        buildResourceQuota({
-          name: `${name}-quota`,
-          namespace,
-          labels,
-          owner,
-          hard: { 'services.loadbalancers': '0', 'services.nodeports': '0' },
-        }),
-      ),
+    extras.push(
+      buildResourceQuota({
+        name: `${name}-quota`,
+        namespace,
+        labels,
+        owner,
+        hard: { 'services.loadbalancers': '0', 'services.nodeports': '0' },
+      }),
     );
   }
-  if (spec.autoscaling) {
-    objects.push(
-      asChild(
-        buildHorizontalPodAutoscaler({ name, namespace, labels, owner, target: name, autoscaling: spec.autoscaling }),
-      ),
-    );
-  }
-  objects.push(asChild(cluster.statefulSet));
 
   const metrics = obs.metrics;
   const serviceMonitor =
@@ -253,12 +236,13 @@ export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved
         })
       : undefined;
 
-  return {
-    objects,
-    statefulSetName: name,
+  return assembleBrokerCluster({
+    basics,
+    configMap,
+    cluster,
+    extras,
+    autoscaling: spec.autoscaling,
     serviceMonitor,
     secretRefs,
-    ignoredPodLabels: cluster.ignoredPodLabels,
-    selector,
-  };
+  });
 }
