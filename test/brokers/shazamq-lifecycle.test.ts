@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { testCluster, testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
-import { apis, clusterPods, getCr, SHAZAMQ, sampleIn, startManager, trackUnavailable } from './support.ts';
+import { apis, clusterPods, condition, getCr, SHAZAMQ, sampleIn, startManager, trackUnavailable } from './support.ts';
 
 const NAME = 'my-cluster';
 
@@ -86,6 +86,26 @@ test('ShazamqCluster: upgrade and config change roll one pod at a time, scale 3â
     await patch([{ op: 'replace', path: '/spec/replicas', value: 3 }]);
     await running(3);
   });
+
+  await t.test(
+    'a claim size change the StatefulSet cannot take is Degraded with the reason, reverting heals',
+    async () => {
+      const sizePath = '/spec/storage/volumeClaimTemplate/spec/resources/requests/storage';
+      await patch([{ op: 'replace', path: sizePath, value: '200Gi' }]);
+      const degraded = await eventually('Degraded UpdateRejected', async () => {
+        const cr = await getCr(SHAZAMQ, ns, NAME);
+        return condition(cr, 'Degraded')?.reason === 'UpdateRejected' && cr;
+      });
+      assert.equal(degraded.status?.phase, 'Degraded');
+      assert.match(
+        condition(degraded, 'Degraded')?.message ?? '',
+        /StatefulSet my-cluster update rejected.*volumeClaimTemplates|StatefulSet my-cluster update rejected.*forbidden/,
+      );
+      assert.equal(condition(degraded, 'Ready')?.status, 'True', 'the brokers keep running');
+      await patch([{ op: 'replace', path: sizePath, value: '100Gi' }]);
+      await running(3);
+    },
+  );
 
   await t.test('deleting the cluster removes every child and keeps the claims', async () => {
     await cluster.kubectl(['delete', 'shazamqcluster', NAME, '-n', ns]);

@@ -11,6 +11,7 @@
  */
 import type { V1Pod, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import {
+  ApiError,
   type Condition,
   done,
   type GroupVersionKind,
@@ -168,11 +169,20 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
     }
 
     let sts = liveSts;
+    let rejected: string | undefined;
     for (const obj of desired.objects) {
       const isSts = obj.kind === 'StatefulSet';
       if (isSts && missing.length) continue;
-      const { object } = await mgr.apply(obj as KubeObject);
-      if (isSts) sts = object as V1StatefulSet & KubeObject;
+      try {
+        const { object } = await mgr.apply(obj as KubeObject);
+        if (isSts) sts = object as V1StatefulSet & KubeObject;
+      } catch (err) {
+        // 422: the API server refuses the change (e.g. claim templates are immutable); retrying cannot help, the
+        // user must change the spec back — say so instead of looping
+        if (!(err instanceof ApiError) || err.status !== 422) throw err;
+        rejected = `${obj.kind} ${obj.metadata?.name} update rejected by the API server: ${err.message.replace(/^\S+ \S+: /, '')}`;
+        events.event(cr, { type: 'Warning', reason: 'UpdateRejected', action: 'Apply', note: rejected.slice(0, 1000) });
+      }
     }
     await pruneOptional(cr, desired);
 
@@ -191,6 +201,7 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
     );
     await writeStatus(cr, sts, pods, {
       missing,
+      rejected,
       selector: selectorString(desired.selector),
       desiredReplicas: (desired.objects.find((o) => o.kind === 'StatefulSet') as { spec: { replicas: number } }).spec
         .replicas,
@@ -208,6 +219,7 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
     o: {
       missing?: MissingSecret[];
       invalidSpec?: string;
+      rejected?: string;
       selector: string;
       desiredReplicas: number;
       smWanted: boolean;
@@ -224,6 +236,7 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
         pods,
         missingSecrets: o.missing ?? [],
         invalidSpec: o.invalidSpec,
+        rejectedUpdate: o.rejected,
         serviceMonitor: { wanted: o.smWanted, crdInstalled: o.smCrd },
         selector: o.selector,
       },

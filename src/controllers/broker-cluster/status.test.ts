@@ -89,3 +89,13 @@ test('ServiceMonitor condition says when it was skipped; lastTransitionTime only
   const none = brokerStatus(obs({ statefulSet: sts(steady), previousConditions: skipped.conditions }), 'ns');
   assert.equal(cond(none, 'ServiceMonitorReady'), undefined);
 });
+
+test('an update the API server rejects is Degraded with its message, the brokers still ready', () => {
+  const s = brokerStatus(
+    obs({ statefulSet: sts(steady), rejectedUpdate: 'StatefulSet x update rejected: forbidden' }),
+    'ns',
+  );
+  assert.equal(s.phase, 'Degraded');
+  assert.equal(cond(s, 'Degraded')?.reason, 'UpdateRejected');
+  assert.equal(cond(s, 'Ready')?.status, 'True');
+});

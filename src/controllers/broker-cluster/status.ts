@@ -31,6 +31,8 @@ export interface BrokerObservation {
   missingSecrets: MissingSecret[];
   /** a spec the operator cannot build from (message names the field) */
   invalidSpec?: string;
+  /** the API server refused to apply a child (message says which and why) */
+  rejectedUpdate?: string;
   serviceMonitor: ServiceMonitorState;
   /** label selector string for the scale subresource */
   selector: string;
@@ -90,6 +92,10 @@ export function brokerStatus(o: BrokerObservation, namespace: string): BrokerSta
     phase = 'Degraded';
     ready = [false, 'SecretMissing', msg];
     degraded = [true, 'SecretMissing', msg];
+  } else if (o.rejectedUpdate) {
+    phase = 'Degraded';
+    ready = [allReady, allReady ? 'AllBrokersReady' : 'UpdateRejected', o.rejectedUpdate];
+    degraded = [true, 'UpdateRejected', o.rejectedUpdate];
   } else if (!sts) {
     phase = 'Pending';
     ready = [false, 'StatefulSetMissing', 'The StatefulSet has not been created yet'];
