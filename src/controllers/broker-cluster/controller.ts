@@ -92,7 +92,8 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
     })
     .watches(POD, (pod) => {
       const l = pod.metadata?.labels ?? {};
-      // only pods of a StatefulSet we built carry our instance label; the client maps them back to the cluster
+      // pods of our StatefulSets carry the cluster's name as instance label; a same-named cluster of the other
+      // broker kind in the namespace gets a harmless extra reconcile
       if (l['app.kubernetes.io/managed-by'] !== 'statecraft' || !l['app.kubernetes.io/instance']) return [];
       return [{ namespace: pod.metadata?.namespace ?? '', name: l['app.kubernetes.io/instance'] }];
     })
@@ -117,7 +118,6 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
       if (cr) announcedPhase.delete(cr.metadata.uid);
       return done();
     }
-    // a pod event maps by instance label only; another kind's pods with the same instance name land here too
     const { namespace, name } = cr.metadata;
     const liveSts = await mgr.cache.get<V1StatefulSet & KubeObject>(STATEFULSET, namespace, name);
 
