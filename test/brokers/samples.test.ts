@@ -179,7 +179,8 @@ test('the four broker samples apply verbatim and become Running once their Secre
       }
     }
     const full = await getCr(STREAMBUS, 'default', 'my-cluster');
-    assert.equal(condition(full, 'ServiceMonitorReady')?.reason, 'CRDNotInstalled');
+    // CRDNotInstalled on a cluster without the Prometheus Operator (service-monitor.test.ts may install a stand-in)
+    assert.ok(['CRDNotInstalled', 'Created'].includes(condition(full, 'ServiceMonitorReady')?.reason ?? ''));
     for (const kind of ['NetworkPolicy', 'ResourceQuota']) {
       const out = await cluster.kubectl([
         'get',
