@@ -119,7 +119,11 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
       return done();
     }
     const { namespace, name } = cr.metadata;
-    const liveSts = await mgr.cache.get<V1StatefulSet & KubeObject>(STATEFULSET, namespace, name);
+    // With an autoscaler the StatefulSet's replica count is the HPA's choice, which the build keeps: read it from
+    // the API server, not the cache, so a cache lagging behind a fresh scale cannot make us undo it.
+    const liveSts = cr.spec.autoscaling
+      ? await mgr.client.get<V1StatefulSet & KubeObject>(STATEFULSET, namespace, name)
+      : await mgr.cache.get<V1StatefulSet & KubeObject>(STATEFULSET, namespace, name);
 
     let desired: BrokerClusterDesired;
     try {
