@@ -15,6 +15,8 @@ export interface AutoscalingSpec {
 export interface StorageSpec {
   size: string;
   updatePolicy?: 'Resize' | 'Recreate';
+  /** Statecraft extension: the explicit opt-in for Recreate to delete and recreate claims (and their data). */
+  recreateDeletesData?: boolean;
 }
 
 export interface DatabaseSpec {
@@ -25,6 +27,7 @@ export interface DatabaseSpec {
   rootPassword?: string;
   replication?: { enabled?: boolean; gtid?: boolean };
   autoscaling?: AutoscalingSpec;
+  highAvailability?: { enabled: boolean };
 }
 
 export interface MusicServiceSpec {
@@ -36,6 +39,8 @@ export interface MusicServiceSpec {
   resources?: V1ResourceRequirements;
   autoscaling?: AutoscalingSpec;
   database?: DatabaseSpec;
+  /** Statecraft extension: what happens to the PVCs when the MusicService is deleted (default Retain). */
+  pvcRetention?: 'Retain' | 'Delete';
 }
 
 export interface MusicService {
