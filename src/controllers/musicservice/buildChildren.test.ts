@@ -159,3 +159,11 @@ test('database.enabled false removes the database workloads (PVCs are never list
   }
   assert.ok(!gone.some((k) => k.startsWith('PersistentVolumeClaim')));
 });
+
+test('only the primary creates the database; replicas start empty for seeding', () => {
+  const objs = byKey(buildChildren(sampleMusicService(), {}).apply);
+  const env = (n: string) =>
+    (objs.get(`StatefulSet/${n}`) as V1StatefulSet).spec?.template.spec?.containers[0]?.env?.map((e) => e.name);
+  assert.ok(env('miku-stream-db-master')?.includes('MARIADB_DATABASE'));
+  assert.ok(!env('miku-stream-db-replica')?.includes('MARIADB_DATABASE'));
+});

@@ -40,10 +40,12 @@ function dbStatefulSet(
   const cnf = buildDbConfigMap(ms, db).data![cnfKey]!;
   const env: V1EnvVar[] = [
     { name: 'MARIADB_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: names.rootSecret, key: 'password' } } },
-    { name: 'MARIADB_DATABASE', value: DB_NAME },
   ];
   let serverId = String(PRIMARY_SERVER_ID);
-  if (role === 'replica') {
+  // only the primary creates the database: a replica starts empty and gets it, with its data, from the primary's
+  // copy (seeding refuses a non-empty replica, whose own objects would conflict with the replicated ones)
+  if (role === 'primary') env.push({ name: 'MARIADB_DATABASE', value: DB_NAME });
+  else {
     env.push({
       name: 'POD_INDEX',
       valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } },
