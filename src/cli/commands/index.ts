@@ -1,6 +1,8 @@
 import type { Command } from '../command.ts';
 import { clusterCommand } from './cluster.ts';
+import { crdsCommand } from './crds.ts';
 import { devCommand } from './dev.ts';
+import { runCommand } from './run.ts';
 
 /** Every `statecraft` subcommand. Add new ones here. */
-export const commands: Command[] = [clusterCommand, devCommand];
+export const commands: Command[] = [clusterCommand, crdsCommand, devCommand, runCommand];

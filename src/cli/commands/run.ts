@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { controllers } from '../../controllers/index.ts';
+import { createLogger, LeadershipLostError, Manager } from '../../runtime/index.ts';
+import type { Command } from '../command.ts';
+
+const HELP = `usage: statecraft run [options]
+
+Starts the operator with every registered controller.
+
+  --kubeconfig PATH                  kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
+  --metrics-bind-address ADDR        /metrics address, '0' disables (default :8080)
+  --health-probe-bind-address ADDR   /healthz and /readyz address, '0' disables (default :8081)
+  --leader-elect                     elect a leader on a Lease before reconciling
+  --leader-election-namespace NS     namespace of the Lease (default: pod namespace, else default)
+  --leader-election-id NAME          name of the Lease (default statecraft-leader)
+  --watch-namespace NS[,NS]          namespaces to watch, repeatable (default: all)`;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the operator (all controllers) against the current kubeconfig or in-cluster config',
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        kubeconfig: { type: 'string' },
+        'metrics-bind-address': { type: 'string', default: ':8080' },
+        'health-probe-bind-address': { type: 'string', default: ':8081' },
+        'leader-elect': { type: 'boolean', default: false },
+        'leader-election-namespace': { type: 'string' },
+        'leader-election-id': { type: 'string' },
+        'watch-namespace': { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const kc = new KubeConfig();
+    if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
+    else kc.loadFromDefault();
+    const namespaces = (values['watch-namespace'] ?? [])
+      .flatMap((v) => v.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const log = createLogger();
+    const mgr = new Manager(kc, {
+      metricsBindAddress: values['metrics-bind-address'],
+      healthProbeBindAddress: values['health-probe-bind-address'],
+      leaderElection: values['leader-elect'],
+      leaderElectionNamespace: values['leader-election-namespace'],
+      leaderElectionID: values['leader-election-id'],
+      namespaces: namespaces.length ? namespaces : undefined,
+      logger: log,
+    });
+    for (const register of controllers) register(mgr);
+    mgr.handleSignals();
+    try {
+      await mgr.start();
+      return 0;
+    } catch (err) {
+      log.error({ err }, err instanceof LeadershipLostError ? 'leadership lost' : 'manager failed');
+      await mgr.stop();
+      return 1;
+    }
+  },
+};

@@ -1,0 +1,102 @@
+/**
+ * Statecraft's controller runtime — a TypeScript counterpart of Go's controller-runtime. It imports nothing from
+ * the rest of Statecraft.
+ *
+ * ```ts
+ * const mgr = new Manager(kubeConfig, { metricsBindAddress: ':8080', healthProbeBindAddress: ':8081',
+ *                                       leaderElection: true, namespaces: ['prod'] });
+ * mgr.controller('widget')
+ *   .for({ apiVersion: 'example.com/v1', kind: 'Widget' }, { predicates: [generationChanged] })
+ *   .owns({ apiVersion: 'v1', kind: 'ConfigMap' })
+ *   .watches({ apiVersion: 'v1', kind: 'Secret' }, (s) => [{ namespace: s.metadata!.namespace!, name: 'x' }])
+ *   .withOptions({ maxConcurrentReconciles: 4 })
+ *   .complete(async (ctx, req) => {
+ *     const w = await mgr.cache.get(WIDGET, req.namespace, req.name);
+ *     if (!w) return done();                                        // deleted: owned objects are GC'd
+ *     await mgr.apply(setControllerReference(buildConfigMap(w), w)); // no request if already converged
+ *     await mgr.patchStatus(w, { conditions: setCondition(w.status?.conditions, {...}) });
+ *     return requeueAfter(60_000);
+ *   });
+ * mgr.handleSignals();
+ * await mgr.start();
+ * ```
+ *
+ * Pieces (each documented in its module with guarantees and caveats):
+ * - Manager (manager.ts): client, cache, metrics, /healthz /readyz /metrics, leader election, graceful stop.
+ * - ControllerBuilder / Controller (controller.ts): for / owns / watches / predicates / withOptions / complete.
+ * - Result (result.ts): done() | requeueAfter(ms) | retry(err) | terminal(err); a thrown error = retry, a thrown
+ *   TerminalError = terminal. `settle` is the one place an outcome becomes a queue action + metric label.
+ * - Cache / Informer / Reflector / Store: shared informers, paged LIST + WATCH with bookmarks, 410 → relist,
+ *   watchdog, backoff with jitter, indexes, hasSynced.
+ * - WorkQueue: dedup, one worker per key, per-key backoff 5 ms..1000 s, addAfter, drain on shutdown.
+ * - Applier (apply.ts): server-side apply, field manager `statecraft`, zero requests when converged.
+ * - patchStatus, conditions (setCondition …), finalize (finalizers.ts), owner references, EventRecorder.
+ * - LeaderElector (Lease 15 s / 10 s / 2 s), RuntimeMetrics (controller-runtime metric names), createLogger.
+ */
+export { Applier, type ApplyOptions, type ApplyResult, FIELD_MANAGER } from './apply.ts';
+export { ExponentialBackoff, ItemBackoff, TokenBucket } from './backoff.ts';
+export { Cache, type CacheListOptions, type CacheOptions } from './cache.ts';
+export {
+  KubeClient,
+  kindOf,
+  type ListOptions,
+  type ListResult,
+  type PatchType,
+  type ResourceInfo,
+  type WatchEvent,
+} from './client.ts';
+export {
+  type Condition,
+  type ConditionInput,
+  findCondition,
+  isConditionTrue,
+  metaTime,
+  removeCondition,
+  setCondition,
+} from './conditions.ts';
+export {
+  Controller,
+  ControllerBuilder,
+  type ControllerOptions,
+  type MapFunc,
+  ownerRequest,
+  ownRequest,
+  type ReconcileContext,
+  type Reconciler,
+  type WatchOptions,
+} from './controller.ts';
+export { deepEqual, isSubset } from './equality.ts';
+export { ApiError, GoneError, isConflict, isGone, isNotFound, TerminalError } from './errors.ts';
+export { type EventInput, EventRecorder } from './events.ts';
+export { finalize, hasFinalizer } from './finalizers.ts';
+export {
+  type GroupVersionKind,
+  type KubeObject,
+  keyOf,
+  type ObjectMeta,
+  type OwnerReference,
+  objectKey,
+  type Request,
+  requestFromKey,
+} from './gvk.ts';
+export { type EventHandler, Informer, type InformerOptions } from './informer.ts';
+export { type LeaderElectionOptions, LeaderElector } from './leaderelection.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { LeadershipLostError, Manager, type ManagerOptions } from './manager.ts';
+export { RuntimeMetrics } from './metrics.ts';
+export { controllerOf, controllerReference, setControllerReference } from './ownerrefs.ts';
+export {
+  annotationsChanged,
+  generationChanged,
+  hasLabels,
+  labelsChanged,
+  type ObjectEvent,
+  or,
+  type Predicate,
+  resourceVersionChanged,
+} from './predicates.ts';
+export { WorkQueue, type WorkQueueOptions } from './queue.ts';
+export { dropManagedFields, Reflector, type ReflectorOptions } from './reflector.ts';
+export { done, type Result, requeueAfter, retry, settle, terminal, toResult } from './result.ts';
+export { patchStatus } from './status.ts';
+export { type IndexFunc, Store } from './store.ts';

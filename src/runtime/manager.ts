@@ -1,0 +1,249 @@
+/**
+ * The Manager owns everything controllers share: one API client, one informer cache, metrics, the probe server,
+ * event recorders and (optionally) leader election. Equivalent to controller-runtime's manager.
+ *
+ * Start order: probe + metrics servers → cache (informers for every watched kind) → wait for sync (/readyz turns
+ * ready) → leader election (if enabled) → controllers. Stop order (`stop()`, SIGTERM/SIGINT when
+ * `handleSignals()` was called): controllers drain in-flight reconciles (at most gracefulShutdownMs) → lease
+ * released → informers stopped → servers closed.
+ *
+ * Caveats: losing the lease stops the manager and `start()` rejects with LeadershipLostError — the process should
+ * exit (the `statecraft run` command does) so no two leaders act at once.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { Applier, type ApplyOptions, type ApplyResult } from './apply.ts';
+import { Cache } from './cache.ts';
+import { KubeClient } from './client.ts';
+import { type Controller, ControllerBuilder } from './controller.ts';
+import { EventRecorder } from './events.ts';
+import type { KubeObject } from './gvk.ts';
+import { LeaderElector } from './leaderelection.ts';
+import { createLogger } from './logger.ts';
+import { RuntimeMetrics } from './metrics.ts';
+import { close, parseBindAddress, serve } from './server.ts';
+import { patchStatus } from './status.ts';
+
+export interface ManagerOptions {
+  /** `host:port` for /metrics; '0' disables; default ':8080' */
+  metricsBindAddress?: string;
+  /** `host:port` for /healthz and /readyz; '0' disables; default ':8081' */
+  healthProbeBindAddress?: string;
+  /** elect a leader among replicas before starting controllers; default false */
+  leaderElection?: boolean;
+  /** Lease name; default 'statecraft-leader' */
+  leaderElectionID?: string;
+  /** Lease namespace; default the pod's namespace in-cluster, else 'default' */
+  leaderElectionNamespace?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** namespaces to watch; undefined/empty = all */
+  namespaces?: string[];
+  logger?: Logger;
+  /** how long stop() waits for in-flight reconciles; default 30 s */
+  gracefulShutdownMs?: number;
+  /** identity in the Lease and in events; default `${hostname}_${uuid}` */
+  identity?: string;
+}
+
+export class LeadershipLostError extends Error {
+  readonly code = 'ERR_LEADERSHIP_LOST';
+  constructor() {
+    super('leader election lost: stopping so that no two leaders act at once');
+    this.name = 'LeadershipLostError';
+  }
+}
+
+export class Manager {
+  readonly client: KubeClient;
+  readonly cache: Cache;
+  readonly metrics = new RuntimeMetrics();
+  readonly log: Logger;
+  readonly applier: Applier;
+  readonly options: ManagerOptions;
+  readonly identity: string;
+  private readonly controllers: Controller[] = [];
+  private readonly recorders = new Map<string, EventRecorder>();
+  private readonly abort = new AbortController();
+  private elector?: LeaderElector;
+  private servers: http.Server[] = [];
+  private started?: Promise<void>;
+  private stopping?: Promise<void>;
+  private ready = false;
+  /** bound addresses after start(), e.g. '127.0.0.1:43121' */
+  metricsAddress?: string;
+  healthAddress?: string;
+
+  constructor(kubeConfig: KubeConfig, options: ManagerOptions = {}) {
+    this.options = options;
+    this.log = options.logger ?? createLogger();
+    this.identity = options.identity ?? `${hostname()}_${randomUUID()}`;
+    this.client = new KubeClient(kubeConfig);
+    this.client.onRequest((method, status) => this.metrics.restRequests.inc({ method, code: String(status) }));
+    this.cache = new Cache(this.client, { namespaces: options.namespaces, log: this.log });
+    this.applier = new Applier(this.client, this.cache);
+  }
+
+  /** Starts building a controller named `name` (the name labels its metrics and logs). */
+  controller(name: string): ControllerBuilder {
+    if (this.controllers.some((c) => c.name === name)) throw new Error(`controller ${name} is already registered`);
+    return new ControllerBuilder(name, { log: this.log, metrics: this.metrics }, (c) => {
+      this.controllers.push(c);
+      if (this.started) this.log.warn({ controller: name }, 'controller added after start is not started');
+    });
+  }
+
+  /** Server-side apply (field manager `statecraft`), skipped when the live object already matches. */
+  apply<T extends KubeObject>(desired: T, options?: ApplyOptions): Promise<ApplyResult<T>> {
+    return this.applier.apply(desired, options);
+  }
+
+  /** Status subresource merge patch, skipped when nothing changes. */
+  patchStatus<T extends KubeObject>(
+    live: T,
+    status: Record<string, unknown>,
+  ): Promise<{ object: T; patched: boolean }> {
+    return patchStatus(this.client, live, status);
+  }
+
+  /** The deduplicating event recorder of a controller (reportingController `statecraft/<controller>`). */
+  events(controller = 'manager'): EventRecorder {
+    let r = this.recorders.get(controller);
+    if (!r) {
+      r = new EventRecorder(this.client, {
+        reportingController: `statecraft.dev/${controller}`,
+        reportingInstance: this.identity.slice(0, 128),
+        log: this.log.child({ controller }),
+      });
+      this.recorders.set(controller, r);
+    }
+    return r;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  get isLeader(): boolean {
+    return this.options.leaderElection ? !!this.elector?.isLeader : true;
+  }
+
+  /** The manager's stop signal (aborted when stopping). */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Stops gracefully on SIGTERM and SIGINT. */
+  handleSignals(): void {
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(sig, () => {
+        this.log.info({ signal: sig }, 'shutting down');
+        void this.stop();
+      });
+    }
+  }
+
+  /**
+   * Runs until `stop()`: resolves after a graceful stop, rejects with LeadershipLostError when the lease is lost
+   * or with the error that prevented startup (bind failure, cache sync timeout).
+   */
+  start(): Promise<void> {
+    this.started ??= this.run();
+    return this.started;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    await this.startServers();
+    for (const c of this.controllers) await c.watch(this.cache);
+    this.cache.start(signal);
+    await this.cache.waitForSync();
+    if (signal.aborted) return this.stopping;
+    this.ready = true;
+    this.log.info({ controllers: this.controllers.map((c) => c.name) }, 'caches synced');
+
+    let lost: Promise<'stopped' | 'lost'> = Promise.resolve('stopped');
+    if (this.options.leaderElection) {
+      const leaseName = this.options.leaderElectionID ?? 'statecraft-leader';
+      this.metrics.leader.set({ name: leaseName }, 0);
+      this.elector = new LeaderElector(this.client, {
+        namespace: this.options.leaderElectionNamespace ?? (await podNamespace()) ?? 'default',
+        name: leaseName,
+        identity: this.identity,
+        leaseDurationMs: this.options.leaseDurationMs,
+        renewDeadlineMs: this.options.renewDeadlineMs,
+        retryPeriodMs: this.options.retryPeriodMs,
+        log: this.log,
+        onLeadershipChange: (leading) => this.metrics.leader.set({ name: leaseName }, leading ? 1 : 0),
+      });
+      if (!(await this.elector.acquire(signal))) return this.stopping;
+      lost = this.elector.hold(signal);
+    }
+    const workers = Promise.all(this.controllers.map((c) => c.start(signal)));
+    if ((await lost) === 'lost') {
+      await this.stop();
+      throw new LeadershipLostError();
+    }
+    await workers;
+    await this.stopping;
+  }
+
+  private async startServers(): Promise<void> {
+    const metrics = parseBindAddress(this.options.metricsBindAddress ?? ':8080');
+    const health = parseBindAddress(this.options.healthProbeBindAddress ?? ':8081');
+    const routes = {
+      '/metrics': async () => ({
+        status: 200,
+        body: await this.metrics.registry.metrics(),
+        contentType: this.metrics.registry.contentType,
+      }),
+      '/healthz': async () => ({ status: 200, body: 'ok\n' }),
+      '/readyz': async () =>
+        this.ready ? { status: 200, body: 'ok\n' } : { status: 503, body: 'caches not synced\n' },
+    };
+    if (metrics) {
+      const s = await serve(metrics, { '/metrics': routes['/metrics'] });
+      this.servers.push(s.server);
+      this.metricsAddress = s.address;
+    }
+    if (health) {
+      const s = await serve(health, { '/healthz': routes['/healthz'], '/readyz': routes['/readyz'] });
+      this.servers.push(s.server);
+      this.healthAddress = s.address;
+    }
+  }
+
+  /** Graceful stop: drain controllers, release the lease, stop informers, close servers. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.ready = false;
+      const grace = this.options.gracefulShutdownMs ?? 30_000;
+      const drained = Promise.all(this.controllers.map((c) => c.stop()));
+      // Like controller-runtime: in-flight reconciles see their context cancelled, then we wait for them.
+      this.abort.abort();
+      const timedOut = await Promise.race([
+        drained.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref()),
+      ]);
+      if (timedOut) this.log.warn({ graceMs: grace }, 'in-flight reconciles did not finish within the grace period');
+      await this.elector?.release();
+      for (const r of this.recorders.values()) r.close();
+      await this.cache.stopped();
+      await Promise.all(this.servers.map(close));
+      this.client.close();
+      this.log.info('manager stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+async function podNamespace(): Promise<string | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  return readFile('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8')
+    .then((s) => s.trim() || undefined)
+    .catch(() => undefined);
+}
