@@ -19,7 +19,14 @@ test('app StatefulSet: container port is spec.port, streaming env, resources, mu
     { name: 'STREAMING_BITRATE', value: '320k' },
     { name: 'MAX_CONNECTIONS', value: '5000' },
   ]);
-  assert.deepEqual(c.resources, ms.spec.resources);
+  assert.deepEqual(
+    c.resources,
+    {
+      requests: { cpu: '500m', memory: '512Mi' },
+      limits: { cpu: '1', memory: '1Gi' },
+    },
+    'canonical quantities, as the API server stores them',
+  );
   assert.deepEqual(c.volumeMounts, [{ name: 'music-data', mountPath: '/data' }]);
   const claim = sts.spec!.volumeClaimTemplates![0]!;
   assert.equal(claim.metadata?.name, 'music-data');

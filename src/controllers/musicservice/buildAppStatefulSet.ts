@@ -2,6 +2,7 @@ import type { V1StatefulSet } from '@kubernetes/client-node';
 import { claimTemplate } from './claimTemplate.ts';
 import { childLabels, childMeta, selectorLabels } from './labels.ts';
 import { APP_VOLUME, childNames } from './names.ts';
+import { canonicalResources } from './quantity.ts';
 import { REQUESTED_REPLICAS_ANNOTATION, replicaCount } from './replicaCount.ts';
 import type { MusicService } from './types.ts';
 
@@ -40,7 +41,7 @@ export function buildAppStatefulSet(ms: MusicService, observed?: V1StatefulSet):
                 { name: 'STREAMING_BITRATE', value: spec.streaming.bitrate },
                 { name: 'MAX_CONNECTIONS', value: String(spec.streaming.maxConnections) },
               ],
-              ...(spec.resources ? { resources: spec.resources } : {}),
+              ...(spec.resources ? { resources: canonicalResources(spec.resources) } : {}),
               volumeMounts: [{ name: APP_VOLUME, mountPath: '/data' }],
             },
           ],
