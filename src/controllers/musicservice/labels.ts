@@ -1,4 +1,4 @@
-import type { V1OwnerReference } from '@kubernetes/client-node';
+import { controllerReference, type KubeObject } from '../../runtime/index.ts';
 import type { MusicService } from './types.ts';
 
 /** The `component` label values upstream uses; selectors match on `{app, component}`. */
@@ -25,19 +25,13 @@ export function selectorString(name: string, component: Component): string {
   return `app=${name},component=${component},app.kubernetes.io/instance=${name}`;
 }
 
-/** A controller ownerReference to the MusicService: the API server's garbage collector removes the child with it. */
-export function ownerReference(ms: MusicService): V1OwnerReference {
-  const { name, uid } = ms.metadata;
-  if (!name || !uid) throw new Error('MusicService metadata.name and metadata.uid are required to own children');
-  return { apiVersion: ms.apiVersion, kind: ms.kind, name, uid, controller: true, blockOwnerDeletion: true };
-}
-
 /** metadata for a child: name, namespace, labels, owner. */
 export function childMeta(ms: MusicService, name: string, component: Component) {
   return {
     name,
     namespace: ms.metadata.namespace,
     labels: childLabels(ms.metadata.name!, component),
-    ownerReferences: [ownerReference(ms)],
+    // apis types metadata with client-node's V1ObjectMeta (Date timestamps); the object is JSON either way
+    ownerReferences: [controllerReference(ms as unknown as KubeObject)],
   };
 }
