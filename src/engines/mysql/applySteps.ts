@@ -1,0 +1,135 @@
+import type { DesiredTopology, Step } from './planTopology.ts';
+import type { Login, Session } from './session.ts';
+import { type SwitchoverResult, switchover } from './switchover.ts';
+
+export interface ApplyContext {
+  desired: DesiredTopology;
+  /** the replication account (user must equal desired.replicationUser) */
+  replication: Login;
+  /** opens one more admin connection to a node (the switchover fence needs its own) */
+  openSession: (node: string) => Promise<Session>;
+  semiSyncTimeoutMs?: number;
+  catchUpTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface StepResult {
+  step: Step;
+  ok: boolean;
+  /** a stable code when !ok: the engine error's code, or the step's own (blocked / refused switchover) */
+  code?: string;
+  message?: string;
+  switchover?: SwitchoverResult;
+}
+
+/**
+ * Applies planned steps in order on the given sessions (by node name). A failing step is reported and the
+ * remaining steps of OTHER nodes still run; a refused switchover or promotion ends the pass, since the plan
+ * after it assumed a role change. Re-observe and plan again afterwards.
+ */
+export async function applySteps(
+  sessions: Readonly<Record<string, Session | undefined>>,
+  steps: readonly Step[],
+  ctx: ApplyContext,
+): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  const failedNodes = new Set<string>();
+  const sourceEndpoint = (name: string) => {
+    const a = ctx.desired.replicationAddress[name];
+    return { host: a.host, port: a.port, user: ctx.replication.user, password: ctx.replication.password };
+  };
+  for (const step of steps) {
+    if (step.kind === 'blocked') {
+      results.push({ step, ok: false, code: step.code, message: step.message });
+      continue;
+    }
+    const nodeName = step.kind === 'switchover' ? step.from : step.node;
+    if (failedNodes.has(nodeName)) continue;
+    const s = sessions[nodeName];
+    if (!s) {
+      results.push({ step, ok: false, code: 'CONNECT_FAILED', message: `no connection to ${nodeName}` });
+      continue;
+    }
+    const d = s.dialect;
+    try {
+      switch (step.kind) {
+        case 'switchover': {
+          const candidate = sessions[step.to];
+          if (!candidate) throw Object.assign(new Error(`no connection to ${step.to}`), { code: 'CONNECT_FAILED' });
+          const others = ctx.desired.replicas
+            .filter((r) => !r.isolated && r.name !== step.to && r.name !== step.from)
+            .map((r) => sessions[r.name])
+            .filter((x): x is Session => !!x);
+          const result = await switchover({
+            oldSource: s,
+            candidate,
+            others,
+            candidateAddress: ctx.desired.replicationAddress[step.to],
+            replication: ctx.replication,
+            openFenceSession: () => ctx.openSession(step.from),
+            catchUpTimeoutMs: ctx.catchUpTimeoutMs,
+            log: ctx.log,
+          });
+          if (result.outcome === 'refused') {
+            results.push({ step, ok: false, code: result.code, message: result.message, switchover: result });
+            return results;
+          }
+          results.push({ step, ok: true, switchover: result });
+          continue;
+        }
+        case 'promote':
+          await s.run(d.stopReplica, 'promoting: stopping replication');
+          await s.run(d.resetReplicaAll, 'promoting: removing the replication channel');
+          for (const st of d.setReadOnly(false)) await s.run(st, 'promoting: read_only=OFF');
+          break;
+        case 'createReplicationUser':
+          for (const st of d.createReplicationUser(ctx.replication.user, ctx.replication.password)) {
+            await s.run(st, 'creating the replication user');
+          }
+          break;
+        case 'setReadOnly':
+          for (const st of d.setReadOnly(step.readOnly)) await s.run(st, `setting read_only=${step.readOnly}`);
+          break;
+        case 'setSemiSync': {
+          const plugins = await s.run(d.semiSyncPlugins, 'checking semi-sync plugins');
+          const wanted = step.role === 'source' ? /source|master/ : /replica|slave/;
+          if (step.enabled && !plugins.some((p) => wanted.test(String(p.name)) && p.status === 'ACTIVE')) {
+            await s.run(d.installSemiSyncPlugin(step.role), 'installing the semi-sync plugin');
+          }
+          const stmts =
+            step.role === 'source'
+              ? d.semiSyncSource(step.enabled, ctx.semiSyncTimeoutMs ?? 10_000)
+              : d.semiSyncReplica(step.enabled);
+          for (const st of stmts) await s.run(st, 'setting semi-sync');
+          // a replica only announces semi-sync when its IO thread (re)connects
+          if (step.role === 'replica') {
+            const status = await s.run(d.replicaStatus);
+            if (status.length) for (const st of d.restartReplicaIo) await s.run(st, 'restarting the IO thread');
+          }
+          break;
+        }
+        case 'changeSource':
+          await s.run(d.stopReplica, 'stopping replication');
+          if (step.demote) for (const st of d.prepareDemotion) await s.run(st, 'setting the replication position');
+          await s.run(d.changeSource(sourceEndpoint(step.source)), `pointing at ${step.source}`);
+          await s.run(d.startReplica, 'starting replication');
+          break;
+        case 'startReplication':
+          await s.run(d.startReplica, 'starting replication');
+          break;
+        case 'detachReplica':
+          await s.run(d.stopReplica, 'stopping replication (isolated)');
+          await s.run(d.resetReplicaAll, 'removing the replication channel (isolated)');
+          break;
+      }
+      results.push({ step, ok: true });
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      results.push({ step, ok: false, code: e.code ?? 'QUERY_FAILED', message: e.message });
+      failedNodes.add(nodeName);
+      // without its source nothing else can follow
+      if (step.kind === 'promote' || nodeName === ctx.desired.source) return results;
+    }
+  }
+  return results;
+}

@@ -1,0 +1,251 @@
+/**
+ * The SQL that differs between MariaDB 10.6+ and MySQL 8.0.26+, as pure statement builders. A Statement's `?`
+ * placeholders are filled by mysql2's escaping (`conn.query(sql, params)`), never by string concatenation, so a
+ * host name or password cannot change a statement's meaning. Statements that carry a password must never be
+ * logged with their params; errors show only `sql`.
+ */
+import type { Flavor, ServerVersion } from './version.ts';
+
+export interface Statement {
+  sql: string;
+  params?: unknown[];
+}
+
+export interface SourceEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/** One replica's view of its replication channel, in flavor-neutral names. */
+export interface ReplicationStatus {
+  sourceHost: string;
+  sourcePort: number;
+  sourceUser: string;
+  /** 'Yes' | 'No' | 'Connecting' */
+  ioRunning: string;
+  sqlRunning: string;
+  secondsBehindSource: number | null;
+  sourceLogFile: string;
+  readSourceLogPos: number;
+  execSourceLogPos: number;
+  lastIoError: string;
+  lastSqlError: string;
+  /** replication positions by GTID (MariaDB Using_Gtid=Slave_Pos/Current_Pos, MySQL Auto_Position=1) */
+  usesGtid: boolean;
+}
+
+export interface Dialect {
+  flavor: Flavor;
+  replicaStatus: Statement;
+  parseReplicaStatus(row: Record<string, unknown>): ReplicationStatus;
+  /** one row: executed (everything applied or written), binlogState (MariaDB per-pair state), replicaPos */
+  gtidState: Statement;
+  changeSource(source: SourceEndpoint): Statement;
+  startReplica: Statement;
+  stopReplica: Statement;
+  resetReplicaAll: Statement;
+  restartReplicaIo: Statement[];
+  setReadOnly(on: boolean): Statement[];
+  /** one column `r`; `waitSucceeded(r)` says whether every GTID of `position` was applied within the timeout */
+  waitForGtid(position: string, timeoutSeconds: number): Statement;
+  waitSucceeded(r: unknown): boolean;
+  /**
+   * Before an old source starts replicating: MariaDB's gtid_slave_pos is stale after a term as source, so it is
+   * set to what the node has logged (else it would fetch its own transactions again); MySQL's auto-positioning
+   * uses gtid_executed and needs nothing.
+   */
+  prepareDemotion: Statement[];
+  /** for a freshly seeded replica: the GTID position its data corresponds to */
+  setReplicaGtidPosition(position: string): Statement[];
+  semiSyncPlugins: Statement;
+  installSemiSyncPlugin(role: 'source' | 'replica'): Statement;
+  semiSyncSource(enabled: boolean, timeoutMs: number): Statement[];
+  semiSyncReplica(enabled: boolean): Statement[];
+  /** SHOW GLOBAL VARIABLES rows (Variable_name, Value) for every semi-sync variable */
+  semiSyncVariables: Statement;
+  semiSyncStatus: Statement;
+  /** variable names in neutral terms */
+  semiSyncNames: { sourceEnabled: string; replicaEnabled: string; timeout: string; waitPoint: string; clients: string };
+  replicationUserExists(user: string): Statement;
+  createReplicationUser(user: string, password: string): Statement[];
+  /** sessions a fence must end: clients, not replication dump threads, system threads or `exceptId` */
+  clientSessions(exceptId: number): Statement;
+  kill(id: number): Statement;
+}
+
+const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+const lag = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+
+const CLIENT_SESSIONS_SQL = `SELECT ID AS id, USER AS user, COMMAND AS command FROM information_schema.PROCESSLIST
+  WHERE ID <> CONNECTION_ID() AND ID <> ? AND USER NOT IN ('system user', 'event_scheduler')
+    AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')`;
+
+export const mariadbDialect: Dialect = {
+  flavor: 'mariadb',
+  replicaStatus: { sql: 'SHOW SLAVE STATUS' },
+  parseReplicaStatus: (r) => ({
+    sourceHost: str(r.Master_Host),
+    sourcePort: num(r.Master_Port),
+    sourceUser: str(r.Master_User),
+    ioRunning: str(r.Slave_IO_Running),
+    sqlRunning: str(r.Slave_SQL_Running),
+    secondsBehindSource: lag(r.Seconds_Behind_Master),
+    sourceLogFile: str(r.Master_Log_File),
+    readSourceLogPos: num(r.Read_Master_Log_Pos),
+    execSourceLogPos: num(r.Exec_Master_Log_Pos),
+    lastIoError: str(r.Last_IO_Error),
+    lastSqlError: str(r.Last_SQL_Error),
+    usesGtid: /pos/i.test(str(r.Using_Gtid)),
+  }),
+  gtidState: {
+    sql: 'SELECT @@gtid_current_pos AS executed, @@gtid_binlog_state AS binlogState, @@gtid_binlog_pos AS binlogPos, @@gtid_slave_pos AS replicaPos, @@gtid_strict_mode AS strictMode, @@log_bin AS logBin, @@log_slave_updates AS logReplicaUpdates',
+  },
+  changeSource: (s) => ({
+    sql: 'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_CONNECT_RETRY = 1, MASTER_USE_GTID = slave_pos',
+    params: [s.host, s.port, s.user, s.password],
+  }),
+  startReplica: { sql: 'START SLAVE' },
+  stopReplica: { sql: 'STOP SLAVE' },
+  resetReplicaAll: { sql: 'RESET SLAVE ALL' },
+  restartReplicaIo: [{ sql: 'STOP SLAVE IO_THREAD' }, { sql: 'START SLAVE IO_THREAD' }],
+  // MariaDB has no super_read_only; read_only does not stop READ ONLY ADMIN holders (see switchover's fence)
+  setReadOnly: (on) => [{ sql: 'SET GLOBAL read_only = ?', params: [on ? 1 : 0] }],
+  // 0 = reached, -1 = timed out
+  waitForGtid: (position, timeoutSeconds) => ({
+    sql: 'SELECT MASTER_GTID_WAIT(?, ?) AS r',
+    params: [position, timeoutSeconds],
+  }),
+  waitSucceeded: (r) => r !== null && Number(r) === 0,
+  prepareDemotion: [{ sql: 'SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos' }],
+  setReplicaGtidPosition: (position) => [
+    { sql: 'RESET MASTER' },
+    { sql: 'SET GLOBAL gtid_slave_pos = ?', params: [position] },
+  ],
+  // built into the server since 10.3: nothing to install
+  semiSyncPlugins: {
+    sql: "SELECT 'rpl_semi_sync_master' AS name, 'ACTIVE' AS status UNION ALL SELECT 'rpl_semi_sync_slave', 'ACTIVE'",
+  },
+  installSemiSyncPlugin: () => ({ sql: 'DO 0' }),
+  semiSyncSource: (enabled, timeoutMs) =>
+    enabled
+      ? [
+          { sql: 'SET GLOBAL rpl_semi_sync_master_timeout = ?', params: [timeoutMs] },
+          { sql: "SET GLOBAL rpl_semi_sync_master_wait_point = 'AFTER_SYNC'" },
+          { sql: 'SET GLOBAL rpl_semi_sync_master_enabled = ON' },
+        ]
+      : [{ sql: 'SET GLOBAL rpl_semi_sync_master_enabled = OFF' }],
+  semiSyncReplica: (enabled) => [{ sql: `SET GLOBAL rpl_semi_sync_slave_enabled = ${enabled ? 'ON' : 'OFF'}` }],
+  semiSyncVariables: { sql: "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'" },
+  semiSyncStatus: { sql: "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'" },
+  semiSyncNames: {
+    sourceEnabled: 'rpl_semi_sync_master_enabled',
+    replicaEnabled: 'rpl_semi_sync_slave_enabled',
+    timeout: 'rpl_semi_sync_master_timeout',
+    waitPoint: 'rpl_semi_sync_master_wait_point',
+    clients: 'Rpl_semi_sync_master_clients',
+  },
+  replicationUserExists: (user) => ({
+    sql: "SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = '%'",
+    params: [user],
+  }),
+  createReplicationUser: (user, password) => [
+    { sql: "CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", params: [user, password] },
+    { sql: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ?@'%'", params: [user] },
+  ],
+  clientSessions: (exceptId) => ({ sql: CLIENT_SESSIONS_SQL, params: [exceptId] }),
+  kill: (id) => ({ sql: 'KILL CONNECTION ?', params: [id] }),
+};
+
+export const mysqlDialect: Dialect = {
+  flavor: 'mysql',
+  replicaStatus: { sql: 'SHOW REPLICA STATUS' },
+  parseReplicaStatus: (r) => ({
+    sourceHost: str(r.Source_Host),
+    sourcePort: num(r.Source_Port),
+    sourceUser: str(r.Source_User),
+    ioRunning: str(r.Replica_IO_Running),
+    sqlRunning: str(r.Replica_SQL_Running),
+    secondsBehindSource: lag(r.Seconds_Behind_Source),
+    sourceLogFile: str(r.Source_Log_File),
+    readSourceLogPos: num(r.Read_Source_Log_Pos),
+    execSourceLogPos: num(r.Exec_Source_Log_Pos),
+    lastIoError: str(r.Last_IO_Error),
+    lastSqlError: str(r.Last_SQL_Error),
+    usesGtid: num(r.Auto_Position) === 1,
+  }),
+  gtidState: {
+    sql: 'SELECT @@global.gtid_executed AS executed, NULL AS binlogState, @@global.gtid_executed AS binlogPos, NULL AS replicaPos, @@global.enforce_gtid_consistency AS strictMode, @@log_bin AS logBin, @@log_replica_updates AS logReplicaUpdates',
+  },
+  changeSource: (s) => ({
+    sql: 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = ?, SOURCE_USER = ?, SOURCE_PASSWORD = ?, SOURCE_CONNECT_RETRY = 1, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1',
+    params: [s.host, s.port, s.user, s.password],
+  }),
+  startReplica: { sql: 'START REPLICA' },
+  stopReplica: { sql: 'STOP REPLICA' },
+  resetReplicaAll: { sql: 'RESET REPLICA ALL' },
+  restartReplicaIo: [{ sql: 'STOP REPLICA IO_THREAD' }, { sql: 'START REPLICA IO_THREAD' }],
+  // super_read_only=ON implies read_only=ON and also stops SUPER / CONNECTION_ADMIN holders
+  setReadOnly: (on) =>
+    on
+      ? [{ sql: 'SET GLOBAL super_read_only = ON' }]
+      : [{ sql: 'SET GLOBAL super_read_only = OFF' }, { sql: 'SET GLOBAL read_only = OFF' }],
+  // 0 = reached, 1 = timed out
+  waitForGtid: (position, timeoutSeconds) => ({
+    sql: 'SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?) AS r',
+    params: [position, timeoutSeconds],
+  }),
+  waitSucceeded: (r) => r !== null && Number(r) === 0,
+  prepareDemotion: [],
+  setReplicaGtidPosition: (position) => [
+    { sql: 'RESET MASTER' },
+    { sql: 'SET GLOBAL gtid_purged = ?', params: [position] },
+  ],
+  semiSyncPlugins: {
+    sql: "SELECT PLUGIN_NAME AS name, PLUGIN_STATUS AS status FROM information_schema.PLUGINS WHERE PLUGIN_NAME IN ('rpl_semi_sync_source', 'rpl_semi_sync_replica')",
+  },
+  installSemiSyncPlugin: (role) =>
+    role === 'source'
+      ? { sql: "INSTALL PLUGIN rpl_semi_sync_source SONAME 'semisync_source.so'" }
+      : { sql: "INSTALL PLUGIN rpl_semi_sync_replica SONAME 'semisync_replica.so'" },
+  semiSyncSource: (enabled, timeoutMs) =>
+    enabled
+      ? [
+          { sql: 'SET GLOBAL rpl_semi_sync_source_timeout = ?', params: [timeoutMs] },
+          { sql: "SET GLOBAL rpl_semi_sync_source_wait_point = 'AFTER_SYNC'" },
+          { sql: 'SET GLOBAL rpl_semi_sync_source_enabled = ON' },
+        ]
+      : [{ sql: 'SET GLOBAL rpl_semi_sync_source_enabled = OFF' }],
+  semiSyncReplica: (enabled) => [{ sql: `SET GLOBAL rpl_semi_sync_replica_enabled = ${enabled ? 'ON' : 'OFF'}` }],
+  semiSyncVariables: { sql: "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'" },
+  semiSyncStatus: { sql: "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync%'" },
+  semiSyncNames: {
+    sourceEnabled: 'rpl_semi_sync_source_enabled',
+    replicaEnabled: 'rpl_semi_sync_replica_enabled',
+    timeout: 'rpl_semi_sync_source_timeout',
+    waitPoint: 'rpl_semi_sync_source_wait_point',
+    clients: 'Rpl_semi_sync_source_clients',
+  },
+  replicationUserExists: (user) => ({
+    sql: "SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = '%'",
+    params: [user],
+  }),
+  createReplicationUser: (user, password) => [
+    { sql: "CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", params: [user, password] },
+    { sql: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ?@'%'", params: [user] },
+  ],
+  clientSessions: (exceptId) => ({ sql: CLIENT_SESSIONS_SQL, params: [exceptId] }),
+  kill: (id) => ({ sql: 'KILL CONNECTION ?', params: [id] }),
+};
+
+/** The dialect of a supported server version (check with assertSupported first). */
+export function dialectFor(version: ServerVersion): Dialect {
+  return version.flavor === 'mariadb' ? mariadbDialect : mysqlDialect;
+}
+
+/** MySQL computes errant GTIDs server-side: the set of the replica's GTIDs its source lacks. */
+export function mysqlErrantGtids(replicaExecuted: string, sourceExecuted: string): Statement {
+  return { sql: 'SELECT GTID_SUBTRACT(?, ?) AS errant', params: [replicaExecuted, sourceExecuted] };
+}

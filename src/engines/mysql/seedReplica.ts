@@ -1,0 +1,180 @@
+/**
+ * Gives a new, empty MariaDB replica the source's existing data, then starts replication where the copy ends:
+ * a logical copy (`mariadb-dump --single-transaction --gtid --master-data=2` of the user databases, piped into the
+ * `mariadb` client on the replica with binary logging off, so the copy creates no GTIDs of the replica's own),
+ * then the accounts other than root/system ones, then gtid_slave_pos = the dump's position and CHANGE MASTER.
+ * Passwords reach the child processes only through MYSQL_PWD, never argv (visible in `ps`).
+ */
+import { spawn } from 'node:child_process';
+import { MysqlEngineError, scrub } from './errors.ts';
+import type { Login, NodeAddress, Session } from './session.ts';
+
+export interface SeedInput {
+  /** where this process reaches the source, and an account allowed to dump (SELECT, RELOAD, LOCK TABLES, ...) */
+  source: { address: NodeAddress; login: Login };
+  /** admin session on the replica, and the same login for the mariadb client */
+  replica: Session;
+  replicaLogin: Login;
+  /** where the replica reaches the source */
+  sourceForReplica: NodeAddress;
+  replication: Login;
+  openSourceSession: () => Promise<Session>;
+  dumpCommand?: string;
+  clientCommand?: string;
+}
+
+export interface SeedResult {
+  databases: string[];
+  position: string;
+  accounts: number;
+  durationMs: number;
+}
+
+const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'];
+const USER_SCHEMAS_SQL = `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (${SYSTEM_SCHEMAS.map(() => '?').join(', ')}) ORDER BY SCHEMA_NAME`;
+const SYSTEM_ACCOUNTS = ['', 'root', 'mariadb.sys', 'mysql.sys', 'mysql.session', 'mysql.infoschema', 'PUBLIC'];
+
+/** Extracts `SET GLOBAL gtid_slave_pos='...'` (commented out by --master-data=2) from dump output. */
+export function dumpGtidPosition(text: string): string | undefined {
+  return /SET GLOBAL gtid_slave_pos\s*=\s*'([0-9,\- ]*)'/.exec(text)?.[1]?.replace(/\s+/g, '');
+}
+
+export async function seedReplica(input: SeedInput): Promise<SeedResult> {
+  const started = Date.now();
+  const { replica } = input;
+  if (replica.dialect.flavor !== 'mariadb') {
+    throw new MysqlEngineError('SEED_FAILED', `seeding is implemented for MariaDB only (${replica.label} is MySQL)`);
+  }
+  const existing = await replica.run({ sql: USER_SCHEMAS_SQL, params: SYSTEM_SCHEMAS }, 'listing databases');
+  if (existing.length) {
+    throw new MysqlEngineError(
+      'SEED_TARGET_NOT_EMPTY',
+      `${replica.label} already has databases (${existing.map((r) => r.name).join(', ')}); seeding needs an empty server`,
+      { node: replica.label },
+    );
+  }
+  const source = await input.openSourceSession();
+  try {
+    const databases = (await source.run({ sql: USER_SCHEMAS_SQL, params: SYSTEM_SCHEMAS })).map((r) => String(r.name));
+    let position: string;
+    if (databases.length) {
+      position = await dumpInto(input, databases);
+    } else {
+      const [g] = await source.run({ sql: 'SELECT @@gtid_binlog_pos AS p' });
+      position = String(g.p ?? '');
+    }
+    const accounts = await copyAccounts(source, replica);
+    const d = replica.dialect;
+    const [st] = await replica.run(d.replicaStatus).then((rows) => (rows.length ? rows : [undefined]));
+    if (st) {
+      await replica.run(d.stopReplica);
+      await replica.run(d.resetReplicaAll);
+    }
+    for (const s of d.setReadOnly(true)) await replica.run(s, 'seeding: read_only=ON');
+    for (const s of d.setReplicaGtidPosition(position)) await replica.run(s, 'seeding: setting gtid_slave_pos');
+    await replica.run(
+      d.changeSource({ ...input.sourceForReplica, user: input.replication.user, password: input.replication.password }),
+      'seeding: CHANGE MASTER',
+    );
+    await replica.run(d.startReplica, 'seeding: starting replication');
+    return { databases, position, accounts, durationMs: Date.now() - started };
+  } finally {
+    await source.close();
+  }
+}
+
+async function dumpInto(input: SeedInput, databases: string[]): Promise<string> {
+  const secrets = [input.source.login.password, input.replicaLogin.password];
+  const src = input.source.address;
+  const dst = input.replica.address;
+  const dump = spawn(
+    input.dumpCommand ?? 'mariadb-dump',
+    [
+      `--host=${src.host}`,
+      `--port=${src.port}`,
+      `--user=${input.source.login.user}`,
+      '--single-transaction',
+      '--gtid',
+      '--master-data=2',
+      '--routines',
+      '--triggers',
+      '--events',
+      '--databases',
+      ...databases,
+    ],
+    { env: { ...process.env, MYSQL_PWD: input.source.login.password }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const client = spawn(
+    input.clientCommand ?? 'mariadb',
+    [
+      `--host=${dst.host}`,
+      `--port=${dst.port}`,
+      `--user=${input.replicaLogin.user}`,
+      '--init-command=SET SESSION sql_log_bin=0',
+      '--binary-mode',
+      '--batch',
+    ],
+    { env: { ...process.env, MYSQL_PWD: input.replicaLogin.password }, stdio: ['pipe', 'ignore', 'pipe'] },
+  );
+  let position: string | undefined;
+  let tail = '';
+  dump.stdout.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString('latin1')).slice(-4096);
+    position ??= dumpGtidPosition(tail);
+  });
+  dump.stdout.pipe(client.stdin);
+  client.stdin.on('error', () => {});
+  const errors = { dump: '', client: '' };
+  dump.stderr.on('data', (d: Buffer) => {
+    errors.dump = (errors.dump + d.toString()).slice(-2000);
+  });
+  client.stderr.on('data', (d: Buffer) => {
+    errors.client = (errors.client + d.toString()).slice(-2000);
+  });
+  const exit = (p: ReturnType<typeof spawn>) =>
+    new Promise<number>((resolve) => {
+      p.once('error', () => resolve(-1));
+      p.once('close', (code) => resolve(code ?? -1));
+    });
+  const [dumpCode, clientCode] = await Promise.all([exit(dump), exit(client)]);
+  if (dumpCode !== 0 || clientCode !== 0) {
+    throw new MysqlEngineError(
+      'SEED_FAILED',
+      scrub(
+        `copying ${databases.join(', ')} from ${src.host}:${src.port} to ${dst.host}:${dst.port} failed (dump exit ${dumpCode}, load exit ${clientCode}): ${errors.dump.trim()} ${errors.client.trim()}`,
+        secrets,
+      ),
+      { node: `${dst.host}:${dst.port}` },
+    );
+  }
+  if (position === undefined) {
+    throw new MysqlEngineError(
+      'SEED_FAILED',
+      'the dump carried no GTID position (is binary logging on at the source?)',
+    );
+  }
+  return position;
+}
+
+/** Accounts other than root and system ones, as the source defines them, created on the replica without binlog. */
+async function copyAccounts(source: Session, replica: Session): Promise<number> {
+  const users = await source.run({
+    sql: `SELECT User AS user, Host AS host FROM mysql.user WHERE User NOT IN (${SYSTEM_ACCOUNTS.map(() => '?').join(', ')}) AND is_role = 'N'`,
+    params: SYSTEM_ACCOUNTS,
+  });
+  if (!users.length) return 0;
+  await replica.run({ sql: 'SET SESSION sql_log_bin = 0' });
+  try {
+    for (const u of users) {
+      const [create] = await source.run({ sql: 'SHOW CREATE USER ?@?', params: [u.user, u.host] });
+      const createSql = String(Object.values(create)[0]).replace(/^CREATE USER /, 'CREATE USER IF NOT EXISTS ');
+      await replica.run({ sql: createSql }, `creating account ${u.user}@${u.host}`);
+      for (const g of await source.run({ sql: 'SHOW GRANTS FOR ?@?', params: [u.user, u.host] })) {
+        await replica.run({ sql: String(Object.values(g)[0]) }, `granting to ${u.user}@${u.host}`);
+      }
+    }
+  } finally {
+    await replica.run({ sql: 'SET SESSION sql_log_bin = 1' });
+  }
+  return users.length;
+}

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { connectNode, observeNode, seedReplica } from '../../src/engines/mysql/index.ts';
+import { type MariadbServer, startMariadbServers, withAdmin } from '../support/mariadb.ts';
+import { eventually } from '../support/wait.ts';
+import { type Harness, harness, REPLICATION } from './mysqlHarness.ts';
+
+// started at the top level so that `after` registers on the file, not on a hook
+const servers: MariadbServer[] = await startMariadbServers(4, { cleanup: after });
+const h: Harness = harness(servers.slice(0, 3));
+after(() => h.close());
+
+const count = (s: MariadbServer, table = 'app.t') =>
+  withAdmin(s, async (c) => {
+    const [rows] = await c.query(`SELECT COUNT(*) AS n FROM ${table}`);
+    return Number((rows as Array<{ n: number }>)[0].n);
+  }).catch(() => -1);
+
+test('1 source + 2 replicas: replication runs and 1000 rows arrive on both replicas', async () => {
+  const desired = h.desired('node-0', ['node-1', 'node-2']);
+  const results = await h.converge(desired);
+  assert.ok(
+    results.every((r) => r.ok),
+    JSON.stringify(results),
+  );
+  assert.ok(results.some((r) => r.step.kind === 'createReplicationUser'));
+  assert.equal(results.filter((r) => r.step.kind === 'changeSource').length, 2);
+  // converged: a second pass plans nothing
+  assert.deepEqual(await h.converge(desired), []);
+
+  await withAdmin(servers[0], async (c) => {
+    await c.query('CREATE DATABASE app');
+    await c.query('CREATE TABLE app.t (id INT PRIMARY KEY, v VARCHAR(32))');
+    const values = Array.from({ length: 1000 }, (_, i) => [i + 1, `row ${i + 1}`]);
+    await c.query('INSERT INTO app.t (id, v) VALUES ?', [values]);
+  });
+  for (const s of servers.slice(1, 3)) {
+    await eventually(`1000 rows on ${s.name}`, async () => (await count(s)) === 1000, 30_000);
+  }
+  const s1 = await h.open('node-1');
+  try {
+    const state = await observeNode(s1);
+    assert.equal(state.role, 'Replica');
+    assert.equal(state.readOnly, true);
+    assert.equal(state.replication?.sourceHost, servers[0].host);
+    assert.equal(state.replication?.ioRunning, 'Yes');
+    assert.equal(state.replication?.sqlRunning, 'Yes');
+    assert.equal(state.replication?.usesGtid, true);
+    assert.equal(typeof state.replication?.secondsBehindSource, 'number');
+  } finally {
+    await s1.close();
+  }
+});
+
+test('semi-sync mode sets the semi-sync variables on source and replicas', async () => {
+  const desired = h.desired('node-0', ['node-1', 'node-2'], 'semisync');
+  const results = await h.converge(desired);
+  assert.ok(
+    results.every((r) => r.ok),
+    JSON.stringify(results),
+  );
+  const src = await h.open('node-0');
+  try {
+    const state = await eventually('2 semi-sync clients', async () => {
+      const st = await observeNode(src);
+      return st.semiSync.clients === 2 && st;
+    });
+    assert.equal(state.semiSync.sourceEnabled, true);
+    assert.equal(state.semiSync.waitPoint, 'AFTER_SYNC');
+  } finally {
+    await src.close();
+  }
+  for (const name of ['node-1', 'node-2']) {
+    const s = await h.open(name);
+    try {
+      assert.equal((await observeNode(s)).semiSync.replicaEnabled, true, name);
+    } finally {
+      await s.close();
+    }
+  }
+  // back to async: the variables are switched off again
+  assert.ok((await h.converge(h.desired('node-0', ['node-1', 'node-2']))).every((r) => r.ok));
+  const s = await h.open('node-1');
+  try {
+    assert.equal((await observeNode(s)).semiSync.replicaEnabled, false);
+  } finally {
+    await s.close();
+  }
+});
+
+test('an errant transaction on a replica is detected and the replica is not re-pointed', async () => {
+  await withAdmin(servers[2], async (c) => {
+    // root holds READ ONLY ADMIN on MariaDB, so read_only does not stop this write: the classic errant write
+    await c.query('INSERT INTO app.t (id, v) VALUES (100001, ?)', ['errant']);
+  });
+  const results = await h.converge(h.desired('node-0', ['node-1', 'node-2']));
+  const blocked = results.find((r) => r.step.kind === 'blocked');
+  assert.ok(blocked, JSON.stringify(results));
+  assert.equal(blocked.code, 'ERRANT_TRANSACTIONS');
+  assert.equal(blocked.step.kind === 'blocked' && blocked.step.node, 'node-2');
+  assert.match(blocked.message ?? '', new RegExp(`0-${servers[2].serverId}-\\d+`));
+  // node-1 is clean and stays untouched
+  assert.ok(!results.some((r) => r.step.kind !== 'blocked' && 'node' in r.step && r.step.node === 'node-1'));
+});
+
+test('a new replica is seeded from the existing data and then replicates', async () => {
+  const fresh = servers[3];
+  await withAdmin(servers[0], async (c) => {
+    await c.query(`CREATE USER IF NOT EXISTS 'app'@'%' IDENTIFIED BY 'App-pw-1'`);
+    await c.query(`GRANT SELECT, INSERT ON app.* TO 'app'@'%'`);
+  });
+  const replica = await connectNode({ host: fresh.host, port: fresh.port }, fresh.admin);
+  try {
+    const result = await seedReplica({
+      source: { address: { host: servers[0].host, port: servers[0].port }, login: servers[0].admin },
+      replica,
+      replicaLogin: fresh.admin,
+      sourceForReplica: { host: servers[0].host, port: servers[0].port },
+      replication: REPLICATION,
+      openSourceSession: () => h.open('node-0'),
+    });
+    assert.deepEqual(result.databases, ['app']);
+    assert.match(result.position, /^0-\d+-\d+$/);
+    assert.ok(result.accounts >= 2, `accounts copied: ${result.accounts}`);
+    assert.equal(await count(fresh), 1000);
+    await withAdmin(servers[0], (c) => c.query('INSERT INTO app.t (id, v) VALUES (2001, ?)', ['after seed']));
+    await eventually('the post-seed row on the seeded replica', async () => (await count(fresh)) === 1001, 30_000);
+    const state = await observeNode(replica);
+    assert.equal(state.replication?.sqlRunning, 'Yes');
+    assert.equal(state.readOnly, true);
+    // the copy made no GTIDs of the replica's own: nothing errant
+    assert.doesNotMatch(state.gtid.binlogState ?? '', new RegExp(`-${fresh.serverId}-`));
+    // the copied app account logs in on the replica
+    const app = await connectNode({ host: fresh.host, port: fresh.port }, { user: 'app', password: 'App-pw-1' });
+    await app.close();
+  } finally {
+    await replica.close();
+  }
+});
