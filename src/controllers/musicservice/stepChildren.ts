@@ -28,11 +28,15 @@ export async function observeChildren(c: StepContext): Promise<ObservedChildren>
 export async function applyChildren(c: StepContext, observed: ObservedChildren): Promise<V1StatefulSet | undefined> {
   const desired = buildChildren(c.ms, observed);
   let app: V1StatefulSet | undefined;
-  for (const obj of desired.apply) {
-    const kube = obj as unknown as KubeObject;
-    const { object } = await step(`applying ${obj.kind} ${obj.metadata?.name}`, () => c.mgr.apply(kube));
-    if (obj.kind === 'StatefulSet' && obj.metadata?.name === c.name) app = object as V1StatefulSet;
-  }
+  // independent objects: applied side by side (the StatefulSets only reference the Secrets and ConfigMap by name,
+  // and their pods wait for them)
+  await Promise.all(
+    desired.apply.map(async (obj) => {
+      const kube = obj as unknown as KubeObject;
+      const { object } = await step(`applying ${obj.kind} ${obj.metadata?.name}`, () => c.mgr.apply(kube));
+      if (obj.kind === 'StatefulSet' && obj.metadata?.name === c.name) app = object as V1StatefulSet;
+    }),
+  );
   for (const ref of desired.absent) {
     const gvk = { apiVersion: ref.apiVersion, kind: ref.kind };
     const live = await c.mgr.cache.get(gvk, c.namespace, ref.name);
