@@ -64,7 +64,7 @@ export function RedisReplicaNode(what: string, description: string) {
 }
 
 /** A list of nodes whose names are unique. */
-export function NodeList<T extends ReturnType<typeof CommonNode>>(node: T, description: string, minItems = 0) {
+export function NodeList<T extends TSchema>(node: T, description: string, minItems = 0) {
   return Type.Array(node, {
     description,
     maxItems: MAX_NODES,

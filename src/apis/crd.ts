@@ -4,8 +4,9 @@
  * server enforces (apiextensions.k8s.io/v1, structural, with CEL rules), and the same schemas give the kind's
  * TypeScript types and defaults.
  */
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+
 import { type Static, type TSchema, Type } from 'typebox';
+import type { ObjectMeta } from '../runtime/gvk.ts';
 import { applyDefaults } from './schema.ts';
 
 export interface PrinterColumn {
@@ -50,14 +51,17 @@ export interface KindDefinition<Spec extends TSchema = TSchema, Status extends T
   schema: TSchema;
 }
 
-/** The object shape every kind shares: typed metadata, the kind's spec and (optional) status. */
-export interface CustomResource<Spec, Status> {
+/**
+ * The object shape every kind shares: metadata as JSON carries it (the runtime's ObjectMeta), the kind's spec and
+ * (optional) status. A type alias, not an interface, so it is assignable to the runtime's KubeObject.
+ */
+export type CustomResource<Spec, Status> = {
   apiVersion: string;
   kind: string;
-  metadata: V1ObjectMeta;
+  metadata: ObjectMeta;
   spec: Spec;
   status?: Status;
-}
+};
 
 /** The custom resource type of a definition. */
 export type ResourceOf<D> =
@@ -80,7 +84,7 @@ export function defineKind<Spec extends TSchema, Status extends TSchema>(
           description: 'Kind is a string value representing the REST resource this object represents. In CamelCase.',
         }),
       ),
-      metadata: Type.Optional(Type.Unsafe<V1ObjectMeta>({ type: 'object', description: 'Standard object metadata.' })),
+      metadata: Type.Optional(Type.Unsafe<ObjectMeta>({ type: 'object', description: 'Standard object metadata.' })),
       spec: input.spec,
       status: Type.Optional(input.status),
     },
@@ -119,6 +123,10 @@ export function toOpenApiSchema(schema: TSchema, path = ''): Record<string, unkn
 function normalize(input: Node, path: string): Node {
   // description first: the generated YAML then reads like documentation
   const node: Node = input.description === undefined ? input : { description: input.description, ...input };
+  if (node.default !== null && typeof node.default === 'object' && node.properties) {
+    // spell nested defaults out: the API server validates a default (CEL included) without defaulting inside it
+    node.default = applyDefaults(node as unknown as TSchema, node.default);
+  }
   if (node.properties) {
     for (const [key, prop] of Object.entries(node.properties)) {
       if (typeof prop.description !== 'string' || prop.description.length === 0) {

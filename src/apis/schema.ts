@@ -339,3 +339,72 @@ export type DeepPartial<T> = T extends (infer U)[]
   : T extends object
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
+
+/** A Go-style duration such as "30s", "1m30s" or "500ms". */
+export function Duration(options: FieldOptions) {
+  return Type.String({ pattern: '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$', maxLength: 64, ...options });
+}
+
+/** A list of strings. */
+export function StringList(options: FieldOptions, itemOptions: Record<string, unknown> = {}) {
+  return Type.Array(Type.String(itemOptions), options);
+}
+
+/**
+ * A PersistentVolumeClaim template (StatefulSet volumeClaimTemplates entry). The common fields are typed and
+ * validated; other PVC spec fields (selector, dataSource, ...) are kept as given.
+ */
+export function PersistentVolumeClaimTemplate(options: FieldOptions) {
+  return Type.Object(
+    {
+      metadata: Type.Optional(
+        Type.Object(
+          {
+            name: Type.Optional(Type.String({ description: 'Name of the claim template (the volume name).' })),
+            labels: Type.Optional(StringMap({ description: 'Labels for the claims.' })),
+            annotations: Type.Optional(StringMap({ description: 'Annotations for the claims.' })),
+          },
+          { description: 'Metadata copied onto every claim made from the template.' },
+        ),
+      ),
+      spec: Type.Object(
+        {
+          accessModes: Type.Optional(
+            Type.Array(
+              StringEnum(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'], {
+                description: 'An access mode.',
+              }),
+              { description: 'Access modes of the volume, e.g. [ReadWriteOnce].' },
+            ),
+          ),
+          resources: Type.Optional(
+            Type.Object(
+              {
+                requests: Type.Optional(
+                  MapOf(Quantity({ description: 'A quantity such as "100Gi".' }), {
+                    description: 'Minimum resources; requests.storage is the size of each claim.',
+                  }),
+                ),
+                limits: Type.Optional(
+                  MapOf(Quantity({ description: 'A quantity.' }), { description: 'Maximum resources.' }),
+                ),
+              },
+              { description: 'Storage the claim asks for.' },
+            ),
+          ),
+          storageClassName: Type.Optional(
+            Type.String({ description: 'StorageClass of the claims; the cluster default when omitted.' }),
+          ),
+          volumeMode: Type.Optional(
+            StringEnum(['Filesystem', 'Block'], { description: 'Filesystem (default) or Block.' }),
+          ),
+        },
+        {
+          description: 'PersistentVolumeClaim spec for each broker pod (core/v1 PersistentVolumeClaimSpec).',
+          'x-kubernetes-preserve-unknown-fields': true,
+        },
+      ),
+    },
+    options,
+  );
+}

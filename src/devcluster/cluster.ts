@@ -5,6 +5,8 @@ import { request } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { LOCAL_NODE_NAME } from './agent/node.ts';
+import { steeringObjects } from './agent/steering.ts';
 import { type Binaries, ensureBinaries, type Progress } from './build.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { type ClientName, ensurePki, type Pki } from './pki.ts';
@@ -232,23 +234,28 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
     );
     await save();
 
-    await kubectlApply(binaries.kubectl, state.kubeconfig, clusterBaseObjects());
-    await waitFor(
-      `Node ${KWOK_NODE_NAME}`,
-      async () => {
-        const { stdout } = await run(binaries.kubectl, [
-          `--kubeconfig=${state.kubeconfig}`,
-          'get',
-          'node',
-          KWOK_NODE_NAME,
-          '-o',
-          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-        ]);
-        return stdout.trim() === 'True';
-      },
-      60_000,
-      `see ${log('kwok')}`,
-    );
+    await kubectlApply(binaries.kubectl, state.kubeconfig, [...clusterBaseObjects(), ...steeringObjects()]);
+    for (const [node, component] of [
+      [KWOK_NODE_NAME, 'kwok'],
+      [LOCAL_NODE_NAME, 'node-agent'],
+    ]) {
+      await waitFor(
+        `Node ${node}`,
+        async () => {
+          const { stdout } = await run(binaries.kubectl, [
+            `--kubeconfig=${state.kubeconfig}`,
+            'get',
+            'node',
+            node,
+            '-o',
+            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+          ]);
+          return stdout.trim() === 'True';
+        },
+        60_000,
+        `see ${log(component)}`,
+      );
+    }
     progress('waiting for the default service account');
     await waitFor(
       'ServiceAccount default/default',

@@ -45,8 +45,17 @@ export class Cache {
     const key = gvkKey(gvk);
     let p = this.informers.get(key);
     if (!p) {
-      p = this.client.resource(gvk).then((r) => {
-        const inf = new Informer(this.client, gvk, r.namespaced, {
+      // A kind not served yet (CRD not installed) still gets an informer: its reflector retries with backoff until
+      // the kind appears, and the cache stays unsynced (/readyz fails) meanwhile.
+      const namespaced = this.client.resource(gvk).then(
+        (r) => r.namespaced,
+        (err) => {
+          this.options.log.warn({ kind: key, err: (err as Error).message }, 'kind not served yet; will keep retrying');
+          return true;
+        },
+      );
+      p = namespaced.then((isNamespaced) => {
+        const inf = new Informer(this.client, gvk, isNamespaced, {
           namespaces: this.options.namespaces,
           labelSelector: this.options.labelSelectors?.[key],
           log: this.options.log,

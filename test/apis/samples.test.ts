@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { buildCrd, kindDefinition, kinds } from '../../src/apis/index.ts';
@@ -15,10 +15,8 @@ import { testCluster, testNamespace } from '../support/cluster.ts';
 const SAMPLES = join(import.meta.dirname, '..', '..', 'samples');
 const PATCHES = new Set(['compose-mysqlreplication-switchover-patch.yaml']);
 
-before(async () => {
-  const { kc } = await testCluster();
-  await installCrds(kc);
-});
+// started at load time (not in a hook) so a private cluster, when the file runs alone, lives as long as the file
+const installed = testCluster().then((c) => installCrds(c.kc));
 
 interface Sample {
   file: string;
@@ -34,24 +32,23 @@ async function samples(): Promise<Sample[]> {
       return { file, text, object: parse(text) };
     }),
   );
-  // TEMPORARY until the broker and MySQL kinds land (same branch, next commit)
-  return all.filter((s) => kindDefinition(s.object.apiVersion, s.object.kind));
+  return all;
 }
 
 /** Every [path, value] leaf of a parsed YAML value (null leaves, like `labels:` with nothing under it, skipped). */
-function leaves(value: unknown, path = ''): [string, unknown][] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, `${path}[${i}]`));
+function leaves(value: unknown, path: (string | number)[] = []): [(string | number)[], unknown][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, [...path, i]));
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
+    return Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k]));
   }
   return value === null ? [] : [[path, value]];
 }
 
-function at(object: unknown, path: string): unknown {
+function at(object: unknown, path: (string | number)[]): unknown {
   let o: unknown = object;
-  for (const part of path.split(/\.|(?=\[)/)) {
+  for (const key of path) {
     if (o === null || typeof o !== 'object') return undefined;
-    o = (o as Record<string, unknown>)[part.startsWith('[') ? part.slice(1, -1) : part];
+    o = (o as Record<string | number, unknown>)[key];
   }
   return o;
 }
@@ -66,8 +63,9 @@ async function ensureNamespace(kc: k8s.KubeConfig, name: string): Promise<void> 
 
 test('every sample passes a server-side dry-run apply, unchanged', async () => {
   const cluster = await testCluster();
+  await installed;
   const all = await samples();
-  assert.ok(all.length >= 2, `found ${all.length} samples`);
+  assert.ok(all.length >= 7, `found ${all.length} samples`);
   for (const { file, text, object } of all) {
     assert.ok(kindDefinition(object.apiVersion, object.kind), `${file}: ${object.kind} is a kind Statecraft serves`);
     if (object.metadata?.namespace) await ensureNamespace(cluster.kc, object.metadata.namespace);
@@ -81,6 +79,7 @@ test('every sample passes a server-side dry-run apply, unchanged', async () => {
 
 test('every field of every sample survives apply and read-back (no pruning)', async (t) => {
   const cluster = await testCluster();
+  await installed;
   const ns = await testNamespace(t, 'samples');
   for (const { file, text, object } of await samples()) {
     // into this test's namespace, so parallel tests applying the same samples never collide
@@ -99,14 +98,15 @@ test('every field of every sample survives apply and read-back (no pruning)', as
         'json',
       ]),
     );
-    for (const [path, value] of leaves(object.spec, 'spec')) {
-      assert.deepEqual(at(stored, path), value, `${file}: ${path} survives`);
+    for (const [path, value] of leaves(object.spec, ['spec'])) {
+      assert.deepEqual(at(stored, path), value, `${file}: ${JSON.stringify(path)} survives`);
     }
   }
 });
 
 test("the seed's switchover merge patch applies to the semi-sync sample", async (t) => {
   const cluster = await testCluster();
+  await installed;
   const ns = await testNamespace(t, 'switchover');
   const base = await readFile(join(SAMPLES, 'compose-mysqlreplication-semi-sync.yaml'), 'utf8');
   await cluster.kubectl(['apply', '--server-side', '-n', ns, '-f', '-'], base);
@@ -135,6 +135,7 @@ test("the seed's switchover merge patch applies to the semi-sync sample", async 
 
 test('kubectl explain musicservice.spec.database prints the field descriptions', async () => {
   const cluster = await testCluster();
+  await installed;
   const out = await cluster.kubectl(['explain', 'musicservice.spec.database']);
   assert.match(out, /The MariaDB database behind the service/);
   assert.match(out, /replicas\s+<integer>/);
@@ -144,17 +145,42 @@ test('kubectl explain musicservice.spec.database prints the field descriptions',
   assert.match(recursive, /Statecraft extension/);
 });
 
-test('kubectl scale works on a MusicService through the scale subresource', async (t) => {
+test('kubectl scale works through the scale subresource of MusicService, ShazamqCluster and StreamBusCluster', async (t) => {
   const cluster = await testCluster();
+  await installed;
   const ns = await testNamespace(t, 'scale');
-  await cluster.kubectl(['apply', '--server-side', '-n', ns, '-f', join(SAMPLES, 'musicservice-miku-stream.yaml')]);
-  await cluster.kubectl(['scale', '-n', ns, 'musicservice', 'miku-stream', '--replicas=5']);
-  const stored = JSON.parse(await cluster.kubectl(['get', '-n', ns, 'musicservice', 'miku-stream', '-o', 'json']));
-  assert.equal(stored.spec.replicas, 5);
+  const scalable = (await samples()).filter((s) => kindDefinition(s.object.apiVersion, s.object.kind)?.scale);
+  assert.deepEqual([...new Set(scalable.map((s) => s.object.kind))].sort(), [
+    'MusicService',
+    'ShazamqCluster',
+    'StreamBusCluster',
+  ]);
+  for (const { text, object } of scalable) {
+    const resource = `${object.kind}.${object.apiVersion.split('/')[0]}`;
+    await cluster.kubectl(
+      ['apply', '--server-side', '-n', ns, '-f', '-'],
+      text.replace(/^ {2}namespace: .*$/m, `  namespace: ${ns}`),
+    );
+    await cluster.kubectl(['scale', '-n', ns, resource, object.metadata.name, '--replicas=5']);
+    const stored = JSON.parse(await cluster.kubectl(['get', '-n', ns, resource, object.metadata.name, '-o', 'json']));
+    assert.equal(stored.spec.replicas, 5, `${object.kind}/${object.metadata.name}`);
+  }
+  const table = await cluster.kubectl(['get', '-n', ns, 'musicservice']);
+  assert.match(table.split('\n')[0], /^NAME\s+REPLICAS\s+READY\s+PHASE\s+AGE$/, 'printer columns as upstream');
+  assert.match(table, /miku-stream\s+5\s/);
+});
+
+test('every short name resolves', async () => {
+  const cluster = await testCluster();
+  await installed;
+  for (const def of kinds) {
+    for (const short of def.shortNames ?? []) await cluster.kubectl(['get', short, '-A', '-o', 'name']);
+  }
 });
 
 test('installCrds stores each CRD schema exactly as generated (nothing lost in the client)', async () => {
   const cluster = await testCluster();
+  await installed;
   for (const def of kinds) {
     const wire = JSON.parse(await cluster.kubectl(['get', 'crd', def.crdName, '-o', 'json']));
     const expected = buildCrd(def) as { spec: { versions: { schema: unknown }[] } };

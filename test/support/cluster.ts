@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { type ClusterState, clusterDown, clusterUp, isRunning, readState } from '../../src/devcluster/cluster.ts';
@@ -41,7 +40,9 @@ async function connect(): Promise<TestCluster> {
   } else {
     const own = await mkdtemp(join(tmpdir(), 'statecraft-test-'));
     state = (await clusterUp({ dir: own, progress: (l) => console.error(`[cluster] ${l}`) })).state;
-    after(async () => {
+    // not node:test's after(): called from inside a hook it would stop the cluster when that hook ends.
+    // beforeExit fires once the file's tests are done and the event loop is empty.
+    process.once('beforeExit', async () => {
       await clusterDown(own);
       await rm(own, { recursive: true, force: true });
     });

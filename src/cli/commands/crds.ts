@@ -14,6 +14,10 @@ export const crdsCommand: Command = {
       );
       return 0;
     }
+    // a closed pipe (`statecraft crds | head`) is not an error
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
     process.stdout.write([...crdFiles().values()].map((text) => `---\n${text}`).join(''));
     return 0;
   },

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { installCrds } from '../../apis/install.ts';
 import { controllers } from '../../controllers/index.ts';
 import { createLogger, LeadershipLostError, Manager } from '../../runtime/index.ts';
 import type { Command } from '../command.ts';
@@ -14,7 +15,8 @@ Starts the operator with every registered controller.
   --leader-elect                     elect a leader on a Lease before reconciling
   --leader-election-namespace NS     namespace of the Lease (default: pod namespace, else default)
   --leader-election-id NAME          name of the Lease (default statecraft-leader)
-  --watch-namespace NS[,NS]          namespaces to watch, repeatable (default: all)`;
+  --watch-namespace NS[,NS]          namespaces to watch, repeatable (default: all)
+  --no-install-crds                  do not server-side apply the CRDs at start (default: install them)`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -30,8 +32,10 @@ export const runCommand: Command = {
         'leader-election-namespace': { type: 'string' },
         'leader-election-id': { type: 'string' },
         'watch-namespace': { type: 'string', multiple: true },
+        'install-crds': { type: 'boolean', default: true },
         help: { type: 'boolean', short: 'h' },
       },
+      allowNegative: true,
     });
     if (values.help) {
       console.log(HELP);
@@ -45,6 +49,10 @@ export const runCommand: Command = {
       .map((s) => s.trim())
       .filter(Boolean);
     const log = createLogger();
+    if (values['install-crds']) {
+      const crds = await installCrds(kc);
+      log.info({ crds: crds.length }, 'installed CRDs (server-side apply)');
+    }
     const mgr = new Manager(kc, {
       metricsBindAddress: values['metrics-bind-address'],
       healthProbeBindAddress: values['health-probe-bind-address'],

@@ -3,8 +3,14 @@
  * (and, from the node-agent issue on, the agent that runs database pods as local processes).
  * Stops cleanly on SIGTERM; `cluster down` sends it to the whole process group.
  */
+
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
+import { IpAllocator } from './ips.ts';
+import { LOCAL_NODE_NAME, NodeHeartbeat } from './node.ts';
+import { PodAgent } from './pods.ts';
 import { LocalDirProvisioner } from './provisioner.ts';
 
 const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, dir: { type: 'string' } } });
@@ -19,12 +25,23 @@ const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 const provisioner = new LocalDirProvisioner(kc, values.dir, log);
 await startWithRetry('provisioner', () => provisioner.start());
 
+// the kubelet of the local node: database pods as local processes
+const clusterDir = resolve(values.dir);
+const ips = new IpAllocator(clusterDir, join(clusterDir, 'agent', 'next-ip'));
+const node = new NodeHeartbeat(kc, LOCAL_NODE_NAME, ips.nodeIp, log);
+// short paths: MariaDB and PostgreSQL sockets live here and unix socket paths are limited to 107 bytes
+const pods = new PodAgent(kc, LOCAL_NODE_NAME, ips, join(tmpdir(), 'statecraft-pods'), log);
+await startWithRetry('node', () => node.start());
+await startWithRetry('pod agent', () => pods.start());
+
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
     log(`received ${signal}, stopping`);
+    node.stop();
+    await pods.stop().catch((e) => log(`stopping pods: ${(e as Error).message}`));
     await provisioner.stop().catch(() => {});
     process.exit(0);
   });

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Mount } from './podspec.ts';
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export interface SandboxOptions {
+  hostname: string;
+  mounts: Mount[];
+  /** a file bind-mounted over /etc/hosts (pod and Service names of the cluster) */
+  hostsFile?: string;
+  /** extra binds that make the image's default paths work, e.g. the server's socket dir over /run/mysqld */
+  extraBinds?: { hostPath: string; containerPath: string }[];
+  workingDir?: string;
+}
+
+/**
+ * argv that runs `argv` like inside the pod's container: a private mount and UTS namespace (unshare, as root) where
+ * the pod's volumes are bind-mounted at their mountPaths, /etc/hosts names the cluster's pods and Services and the
+ * host name is the pod's. The network is the machine's, so the command reaches pods on their pod IPs.
+ * Mount points missing on this machine are created (empty directories or files) before binding.
+ */
+export function sandboxArgv(argv: string[], o: SandboxOptions): string[] {
+  const lines = ['set -e', `hostname ${quote(o.hostname)}`];
+  const bind = (src: string, dst: string, ro: boolean) => {
+    lines.push(
+      `if [ -d ${quote(src)} ]; then mkdir -p ${quote(dst)}; else mkdir -p "$(dirname ${quote(dst)})"; [ -e ${quote(dst)} ] || touch ${quote(dst)}; fi`,
+      `mount --bind ${quote(src)} ${quote(dst)}`,
+    );
+    if (ro) lines.push(`mount -o remount,bind,ro ${quote(dst)}`);
+  };
+  for (const b of o.extraBinds ?? []) bind(b.hostPath, b.containerPath, false);
+  for (const m of [...o.mounts].sort((a, b) => a.containerPath.length - b.containerPath.length)) {
+    bind(m.hostPath, m.containerPath, m.readOnly);
+  }
+  if (o.hostsFile) bind(o.hostsFile, '/etc/hosts', true);
+  lines.push(`cd ${quote(o.workingDir ?? '/')} 2>/dev/null || cd /`, 'exec "$@"');
+  return ['unshare', '--mount', '--uts', '--propagation', 'private', '/bin/sh', '-c', lines.join('\n'), 'sh', ...argv];
+}
+
+/**
+ * A directory put first on PATH inside pods: `redis-cli` without -h talks to the pod's own address (in a container
+ * 127.0.0.1 is the pod; here it is the machine). A later -h from the caller overrides ours.
+ */
+export async function wrapperBinDir(root: string): Promise<string> {
+  const dir = join(root, 'bin');
+  const file = join(dir, 'redis-cli');
+  if (!existsSync(file)) {
+    await mkdir(dir, { recursive: true });
+    await writeFile(file, '#!/bin/sh\nexec /usr/bin/redis-cli -h "$STATECRAFT_POD_IP" "$@"\n', {
+      mode: 0o755,
+    });
+  }
+  return dir;
+}
