@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
-import { getJson, sampleYaml, startOperator } from './operator.ts';
+import { getJson, patchMusicService, sampleYaml, startOperator, waitForPhase } from './operator.ts';
 
 async function sampleWithoutDatabase(): Promise<Record<string, any>> {
   const ms = parse(await sampleYaml());
@@ -24,14 +24,7 @@ test('the sample without its database: children as the README names them, Availa
   const { mgr, cluster } = await startOperator(t, ns);
   await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], JSON.stringify(await sampleWithoutDatabase()));
 
-  const ms = await eventually(
-    'phase Available',
-    async () => {
-      const o = await getJson(cluster, ns, 'musicservice/miku-stream');
-      return o?.status?.phase === 'Available' && o;
-    },
-    60_000,
-  );
+  const ms = await waitForPhase(cluster, ns, 'Available');
   assert.equal(ms.status.readyReplicas, 3);
   assert.equal(ms.status.desiredReplicas, 3);
   assert.equal(ms.status.observedGeneration, ms.metadata.generation);
@@ -76,11 +69,7 @@ test('the HPA owns the count; kubectl scale musicservice works through the scale
   const ns = await testNamespace(t, 'ms-scale');
   const { mgr, cluster } = await startOperator(t, ns);
   await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], JSON.stringify(await sampleWithoutDatabase()));
-  await eventually(
-    'Available',
-    async () => (await getJson(cluster, ns, 'musicservice/miku-stream'))?.status?.phase === 'Available',
-    60_000,
-  );
+  await waitForPhase(cluster, ns, 'Available');
 
   // the HPA scales the StatefulSet (same call as the HPA controller: the scale subresource)
   await cluster.kubectl(['-n', ns, 'scale', 'statefulset', 'miku-stream', '--replicas=6']);
@@ -116,27 +105,14 @@ test('changing spec.image rolls the app StatefulSet and rewrites nothing else', 
   const { cluster } = await startOperator(t, ns);
   const ms = await sampleWithoutDatabase();
   await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], JSON.stringify(ms));
-  await eventually(
-    'Available',
-    async () => (await getJson(cluster, ns, 'musicservice/miku-stream'))?.status?.phase === 'Available',
-    60_000,
-  );
+  await waitForPhase(cluster, ns, 'Available');
   const others = ['service/miku-stream', 'service/miku-stream-headless', 'hpa/miku-stream-autoscaler'];
   const versions = async () =>
     Promise.all(others.map(async (r) => (await getJson(cluster, ns, r))!.metadata.resourceVersion));
   const before = await versions();
   const stsBefore = await getJson(cluster, ns, 'statefulset/miku-stream');
 
-  await cluster.kubectl([
-    '-n',
-    ns,
-    'patch',
-    'musicservice',
-    'miku-stream',
-    '--type=merge',
-    '-p',
-    '{"spec":{"image":"nginx:1.27-alpine"}}',
-  ]);
+  await patchMusicService(cluster, ns, { spec: { image: 'nginx:1.27-alpine' } });
   await eventually(
     'rolled out',
     async () => {
@@ -172,22 +148,12 @@ test('a failed step is reported and retried with backoff until it succeeds', asy
   };
   await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], JSON.stringify(blocker));
   await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], JSON.stringify(await sampleWithoutDatabase()));
-  const failed = await eventually('phase Failed', async () => {
-    const o = await getJson(cluster, ns, 'musicservice/miku-stream');
-    return o?.status?.phase === 'Failed' && o;
-  });
+  const failed = await waitForPhase(cluster, ns, 'Failed');
   assert.match(failed.status.lastError, /applying StatefulSet miku-stream/);
   const reconciled = failed.status.conditions.find((c: any) => c.type === 'Reconciled');
   assert.deepEqual([reconciled.status, reconciled.reason], ['False', 'ReconcileError']);
   // no event reaches the controller from this delete (the blocker is not owned): only the retry can recover
   await cluster.kubectl(['-n', ns, 'delete', 'statefulset', 'miku-stream', '--wait=true']);
-  const ok = await eventually(
-    'recovered to Available',
-    async () => {
-      const o = await getJson(cluster, ns, 'musicservice/miku-stream');
-      return o?.status?.phase === 'Available' && o;
-    },
-    90_000,
-  );
+  const ok = await waitForPhase(cluster, ns, 'Available', 90_000);
   assert.equal(ok.status.lastError, undefined);
 });

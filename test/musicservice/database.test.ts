@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import type { TestCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
-import { getJson, sampleYaml, startOperator } from './operator.ts';
+import { getJson, patchMusicService, sampleYaml, startOperator } from './operator.ts';
 
 const ROOT = { user: 'root', password: 'miku-secret-pass' }; // the sample's spec.database.rootPassword
 
@@ -81,16 +81,7 @@ test('the sample verbatim: Available, database Ready, rows replicate, a new repl
   }
 
   // database.replicas 2 → 3: the third replica gets the existing rows, then replicates new ones
-  await cluster.kubectl([
-    '-n',
-    ns,
-    'patch',
-    'musicservice',
-    'miku-stream',
-    '--type=merge',
-    '-p',
-    '{"spec":{"database":{"replicas":3}}}',
-  ]);
+  await patchMusicService(cluster, ns, { spec: { database: { replicas: 3 } } });
   await ready(cluster, ns, 3);
   assert.deepEqual(await songs(cluster, ns, 'miku-stream-db-replica-2'), ['World is Mine']);
   await query(cluster, ns, 'miku-stream-db-master-0', 'INSERT INTO musicdb.songs (title) VALUES (?)', ['Senbonzakura']);

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import type { TestCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
-import { getJson, sampleYaml, startOperator } from './operator.ts';
+import { getJson, patchMusicService, sampleYaml, startOperator, waitForPhase } from './operator.ts';
 
 const names = async (cluster: TestCluster, ns: string, kind: string, selector = 'app=miku-stream') =>
   (await cluster.kubectl(['-n', ns, 'get', kind, '-l', selector, '-o', 'name'])).split('\n').filter(Boolean).sort();
@@ -19,9 +19,6 @@ async function sample(edit: (spec: Record<string, any>) => void): Promise<string
   edit(ms.spec);
   return JSON.stringify(ms);
 }
-
-const patch = (cluster: TestCluster, ns: string, body: unknown) =>
-  cluster.kubectl(['-n', ns, 'patch', 'musicservice', 'miku-stream', '--type=merge', '-p', JSON.stringify(body)]);
 
 test('database.replicas 0 removes the replica children; database.enabled false removes the database but keeps PVCs', async (t) => {
   const ns = await testNamespace(t, 'ms-off');
@@ -50,7 +47,7 @@ test('database.replicas 0 removes the replica children; database.enabled false r
     'persistentvolumeclaim/music-data-miku-stream-0',
   ]);
 
-  await patch(cluster, ns, { spec: { database: { replicas: 0 } } });
+  await patchMusicService(cluster, ns, { spec: { database: { replicas: 0 } } });
   await eventually(
     'replica children removed',
     async () => {
@@ -65,7 +62,7 @@ test('database.replicas 0 removes the replica children; database.enabled false r
   );
   assert.ok(await getJson(cluster, ns, 'statefulset/miku-stream-db-master'), 'the primary stays');
 
-  await patch(cluster, ns, { spec: { database: { enabled: false } } });
+  await patchMusicService(cluster, ns, { spec: { database: { enabled: false } } });
   const left = await eventually(
     'database workloads removed',
     async () => {
@@ -90,11 +87,7 @@ test('storage grows in place; a shrink is refused with a condition and nothing i
       s.database.enabled = false;
     }),
   );
-  await eventually(
-    'Available',
-    async () => (await getJson(cluster, ns, 'musicservice/miku-stream'))?.status?.phase === 'Available',
-    60_000,
-  );
+  await waitForPhase(cluster, ns, 'Available');
   // another instance whose claims share the name prefix (music-data-miku-…): never touched (upstream bug 5)
   const other = parse(
     await sample((s) => {
@@ -108,7 +101,7 @@ test('storage grows in place; a shrink is refused with a condition and nothing i
   await eventually('the other claim', async () => await getJson(cluster, ns, 'pvc/music-data-miku-0'), 60_000);
   const stsUid = (await getJson(cluster, ns, 'statefulset/miku-stream'))!.metadata.uid;
 
-  await patch(cluster, ns, { spec: { storage: { size: '60Gi' } } });
+  await patchMusicService(cluster, ns, { spec: { storage: { size: '60Gi' } } });
   await eventually('claims expanded in place', async () => {
     const sizes = await Promise.all(
       [0, 1].map(
@@ -119,7 +112,7 @@ test('storage grows in place; a shrink is refused with a condition and nothing i
   });
   assert.equal((await getJson(cluster, ns, 'pvc/music-data-miku-0'))!.spec.resources.requests.storage, '50Gi');
 
-  await patch(cluster, ns, { spec: { storage: { size: '40Gi' } } }); // the sample's policy is Recreate, no opt-in
+  await patchMusicService(cluster, ns, { spec: { storage: { size: '40Gi' } } }); // the sample's policy is Recreate, no opt-in
   const refused = await eventually('shrink refused', async () => {
     const o = await getJson(cluster, ns, 'musicservice/miku-stream');
     return o?.status?.conditions?.find((c: any) => c.type === 'StorageWarningApp');
@@ -129,7 +122,7 @@ test('storage grows in place; a shrink is refused with a condition and nothing i
   assert.equal((await getJson(cluster, ns, 'pvc/music-data-miku-stream-0'))!.spec.resources.requests.storage, '60Gi');
   assert.equal((await getJson(cluster, ns, 'statefulset/miku-stream'))!.metadata.uid, stsUid, 'StatefulSet kept');
 
-  await patch(cluster, ns, { spec: { storage: { size: '60Gi' } } });
+  await patchMusicService(cluster, ns, { spec: { storage: { size: '60Gi' } } });
   await eventually('warning cleared', async () => {
     const o = await getJson(cluster, ns, 'musicservice/miku-stream');
     return !o?.status?.conditions?.some((c: any) => c.type === 'StorageWarningApp');
@@ -145,11 +138,7 @@ test('deleting a MusicService removes its children and keeps PVCs; pvcRetention 
     s.database.enabled = false;
   };
   await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], await sample(spec));
-  await eventually(
-    'Available',
-    async () => (await getJson(cluster, ns, 'musicservice/miku-stream'))?.status?.phase === 'Available',
-    60_000,
-  );
+  await waitForPhase(cluster, ns, 'Available');
   await cluster.kubectl(['-n', ns, 'delete', 'musicservice', 'miku-stream', '--wait=true']);
   await eventually('children collected', async () => (await names(cluster, ns, 'statefulset')).length === 0, 60_000);
   assert.deepEqual(await names(cluster, ns, 'pvc'), ['persistentvolumeclaim/music-data-miku-stream-0']);

@@ -8,6 +8,7 @@ import { installCrds } from '../../src/apis/install.ts';
 import { registerMusicService } from '../../src/controllers/musicservice/controller.ts';
 import { createLogger, Manager } from '../../src/runtime/index.ts';
 import { type TestCluster, testCluster } from '../support/cluster.ts';
+import { eventually } from '../support/wait.ts';
 
 export interface RunningOperator {
   mgr: Manager;
@@ -54,4 +55,35 @@ export async function getJson<T = Record<string, any>>(
     if (/NotFound|not found/.test((err as Error).message)) return undefined;
     throw err;
   }
+}
+
+/** Merge-patches the MusicService `miku-stream` with kubectl, as a user would. */
+export function patchMusicService(cluster: TestCluster, namespace: string, body: unknown): Promise<string> {
+  return cluster.kubectl([
+    '-n',
+    namespace,
+    'patch',
+    'musicservice',
+    'miku-stream',
+    '--type=merge',
+    '-p',
+    JSON.stringify(body),
+  ]);
+}
+
+/** Waits for `musicservice/miku-stream` to reach `phase`; resolves to the object. */
+export function waitForPhase(
+  cluster: TestCluster,
+  namespace: string,
+  phase: string,
+  timeoutMs = 60_000,
+): Promise<Record<string, any>> {
+  return eventually(
+    `phase ${phase}`,
+    async () => {
+      const o = await getJson(cluster, namespace, 'musicservice/miku-stream');
+      return o?.status?.phase === phase && o;
+    },
+    timeoutMs,
+  );
 }

@@ -1,20 +1,11 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
+import { type Condition, metaTime } from '../../runtime/index.ts';
 import type { StoragePlan } from './planStorage.ts';
 import { sameValue } from './sameValue.ts';
 import type { MusicService } from './types.ts';
 
 export type Phase = 'Pending' | 'Progressing' | 'Available' | 'Degraded' | 'Failed';
 export type DatabasePhase = 'Pending' | 'Progressing' | 'Ready' | 'Failed';
-
-/** metav1.Condition */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
 
 export interface DatabaseStatus {
   phase: DatabasePhase;
@@ -76,7 +67,7 @@ export interface StatusInput {
 /** Replicas further behind than this do not count as ready. */
 export const MAX_LAG_SECONDS = 30;
 
-const time = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
+const time = metaTime;
 
 function condition(
   previous: Condition[] | undefined,
