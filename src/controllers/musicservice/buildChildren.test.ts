@@ -167,3 +167,12 @@ test('only the primary creates the database; replicas start empty for seeding', 
   assert.ok(env('miku-stream-db-master')?.includes('MARIADB_DATABASE'));
   assert.ok(!env('miku-stream-db-replica')?.includes('MARIADB_DATABASE'));
 });
+
+test('database Secrets outlive the MusicService with the retained PVCs, and go with them on pvcRetention Delete', () => {
+  const ms = sampleMusicService();
+  const secretOwners = (objs: ReturnType<typeof buildChildren>['apply']) =>
+    objs.filter((o) => o.kind === 'Secret').map((o) => o.metadata?.ownerReferences?.length ?? 0);
+  assert.deepEqual(secretOwners(buildChildren(ms, {}).apply), [0, 0]);
+  ms.spec.pvcRetention = 'Delete';
+  assert.deepEqual(secretOwners(buildChildren(ms, {}).apply), [1, 1]);
+});

@@ -70,9 +70,13 @@ export function buildChildren(ms: MusicService, observed: ObservedChildren): Des
     absent.push(sts(names.dbMaster), svc(names.dbMaster), configMap(names.dbConfig), ...replicaChildren);
     return { apply, absent };
   }
+  // the Secrets follow the PVCs' retention: a retained data directory is only usable with the passwords it was
+  // initialised with, so with Retain they carry no ownerReference and outlive the MusicService with the data (a
+  // MusicService of the same name adopts them again)
+  const secrets = [buildRootSecret(ms, observed.rootSecret), buildReplicationSecret(ms, observed.replicationSecret)];
+  if (ms.spec.pvcRetention !== 'Delete') for (const s of secrets) delete s.metadata!.ownerReferences;
   apply.push(
-    buildRootSecret(ms, observed.rootSecret),
-    buildReplicationSecret(ms, observed.replicationSecret),
+    ...secrets,
     buildDbConfigMap(ms, db),
     buildDbMasterStatefulSet(ms, db, observed.dbMaster),
     buildDbMasterService(ms),
