@@ -1,6 +1,6 @@
 /**
  * `npm run bench:musicservice`: N MusicServices (the seed's sample with the database disabled, one replica, no
- * autoscaler) until all are Available, against the floor — the same child objects (StatefulSet, Service, headless
+ * autoscaler, small resource requests) until all are Available, against the floor — the same child objects (StatefulSet, Service, headless
  * Service) server-side applied by a plain client at the same concurrency, in the same run, until their pods are
  * ready. Then the operator's API writes per minute once converged, and its RSS. The operator runs as its own
  * process (`statecraft run`), so RSS and request counts are its alone.
@@ -65,6 +65,8 @@ async function sampleSpec(): Promise<MusicService['spec']> {
   spec.database.enabled = false;
   delete spec.autoscaling;
   spec.replicas = 1;
+  // the sample's 500m CPU request would cap the fake node (64 CPU) at 128 pods; the operator does not care
+  spec.resources = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } };
   return spec;
 }
 
