@@ -76,7 +76,8 @@ export function waitForPhase(
   cluster: TestCluster,
   namespace: string,
   phase: string,
-  timeoutMs = 60_000,
+  // generous: polling costs nothing when healthy, and a loaded machine's scheduler can stall pods for a while
+  timeoutMs = 180_000,
 ): Promise<Record<string, any>> {
   return eventually(
     `phase ${phase}`,
