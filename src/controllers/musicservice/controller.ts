@@ -53,9 +53,9 @@ export function registerMusicService(mgr: Manager, options: MusicServiceControll
   const pollWhenReady = options.pollWhenReadyMs ?? 30_000;
 
   async function reconcile(ctx: ReconcileContext, req: Request): Promise<Result> {
-    const live = await mgr.cache.get(MUSIC_SERVICE, req.namespace, req.name);
+    const live = await mgr.cache.get<MusicService>(MUSIC_SERVICE, req.namespace, req.name);
     if (!live || live.metadata?.deletionTimestamp) return done();
-    const ms = structuredClone(live) as unknown as MusicService;
+    const ms = structuredClone(live); // cached objects are shared
     const c: StepContext = {
       mgr,
       ms,

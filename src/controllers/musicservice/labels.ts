@@ -1,4 +1,4 @@
-import { controllerReference, type KubeObject } from '../../runtime/index.ts';
+import { controllerReference } from '../../runtime/index.ts';
 import type { MusicService } from './types.ts';
 
 /** The `component` label values upstream uses; selectors match on `{app, component}`. */
@@ -31,7 +31,6 @@ export function childMeta(ms: MusicService, name: string, component: Component) 
     name,
     namespace: ms.metadata.namespace,
     labels: childLabels(ms.metadata.name!, component),
-    // apis types metadata with client-node's V1ObjectMeta (Date timestamps); the object is JSON either way
-    ownerReferences: [controllerReference(ms as unknown as KubeObject)],
+    ownerReferences: [controllerReference(ms)],
   };
 }
