@@ -55,6 +55,24 @@ test('the sample without its database: children as the README names them, Availa
   assert.match(printed, /REPLICAS\s+READY\s+PHASE\s+AGE/);
 
   // converged: another pass (triggered by an owned object's change) sends no apply and no status write
+  const events = async () =>
+    (
+      await cluster.kubectl([
+        '-n',
+        ns,
+        'get',
+        'events',
+        '--field-selector=involvedObject.kind=MusicService',
+        '-o',
+        'jsonpath={range .items[*]}{.reason}{"\\n"}{end}',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+  const eventsBefore = await eventually('the transition events', async () => {
+    const list = await events();
+    return list.includes('Available') && list;
+  });
   const applied = mgr.applier.stats.applied;
   const rv = ms.metadata.resourceVersion;
   const before = await reconciles(mgr);
@@ -63,6 +81,7 @@ test('the sample without its database: children as the README names them, Availa
   assert.equal(mgr.applier.stats.applied, applied, 'no apply request once converged');
   const after = await getJson(cluster, ns, 'musicservice/miku-stream');
   assert.equal(after!.metadata.resourceVersion, rv, 'no status write once converged');
+  assert.deepEqual(await events(), eventsBefore, 'events only on transitions');
 });
 
 test('the HPA owns the count; kubectl scale musicservice works through the scale subresource', async (t) => {
