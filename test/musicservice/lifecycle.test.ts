@@ -129,6 +129,36 @@ test('storage grows in place; a shrink is refused with a condition and nothing i
   });
 });
 
+test('with recreateDeletesData a shrink recreates the StatefulSet and its claims at the new size', async (t) => {
+  const ns = await testNamespace(t, 'ms-recreate');
+  const { cluster } = await startOperator(t, ns);
+  await cluster.kubectl(
+    ['-n', ns, 'apply', '-f', '-'],
+    await sample((s) => {
+      s.replicas = 1;
+      delete s.autoscaling;
+      s.database.enabled = false;
+    }),
+  );
+  await waitForPhase(cluster, ns, 'Available');
+  const claimUid = (await getJson(cluster, ns, 'pvc/music-data-miku-stream-0'))!.metadata.uid;
+  await patchMusicService(cluster, ns, { spec: { storage: { size: '40Gi', recreateDeletesData: true } } });
+  await eventually(
+    'a new 40Gi claim and the service Available again',
+    async () => {
+      const pvc = await getJson(cluster, ns, 'pvc/music-data-miku-stream-0');
+      const ms = await getJson(cluster, ns, 'musicservice/miku-stream');
+      return (
+        pvc?.metadata?.uid !== claimUid &&
+        pvc?.spec?.resources?.requests?.storage === '40Gi' &&
+        ms?.status?.phase === 'Available' &&
+        ms.status.readyReplicas === 1
+      );
+    },
+    120_000,
+  );
+});
+
 test('deleting a MusicService removes its children and keeps PVCs; pvcRetention Delete removes them too', async (t) => {
   const ns = await testNamespace(t, 'ms-delete');
   const { cluster } = await startOperator(t, ns);

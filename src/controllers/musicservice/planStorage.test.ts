@@ -76,3 +76,10 @@ test('canonical quantities as the API server writes them', () => {
   ];
   for (const [input, want] of cases) assert.equal(canonicalQuantity(input), want, String(input));
 });
+
+test('claims being deleted (a Recreate in progress) plan nothing', () => {
+  const going = claim('music-data-miku-0', '2Gi');
+  going.metadata!.deletionTimestamp = new Date();
+  const plan = planStorage([app({ size: '1Gi', updatePolicy: 'Recreate', recreateDeletesData: true })], [going]);
+  assert.deepEqual(plan, { expand: [], recreate: [], refused: [] });
+});

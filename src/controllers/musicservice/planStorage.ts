@@ -40,6 +40,8 @@ export function planStorage(sets: ClaimSet[], claims: V1PersistentVolumeClaim[])
     const want = parseQuantity(set.storage.size, `storage.size of ${set.statefulSet}`);
     const shrunk: string[] = [];
     for (const claim of claimsOf(set, claims)) {
+      // a claim already on its way out (a Recreate in progress) is neither grown nor counted as a shrink again
+      if (claim.metadata?.deletionTimestamp) continue;
       const current = claim.spec?.resources?.requests?.storage;
       if (current === undefined) continue;
       const have = parseQuantity(String(current), `claim ${claim.metadata?.name}`);
