@@ -14,6 +14,15 @@ import { getJson, patchMusicService, sampleYaml, startOperator, waitForPhase } f
 const names = async (cluster: TestCluster, ns: string, kind: string, selector = 'app=miku-stream') =>
   (await cluster.kubectl(['-n', ns, 'get', kind, '-l', selector, '-o', 'name'])).split('\n').filter(Boolean).sort();
 
+/** The sample as an app only: `replicas` pods, no autoscaler, no database. */
+function appOnly(replicas: number) {
+  return (s: Record<string, any>) => {
+    s.replicas = replicas;
+    delete s.autoscaling;
+    s.database.enabled = false;
+  };
+}
+
 async function sample(edit: (spec: Record<string, any>) => void): Promise<string> {
   const ms = parse(await sampleYaml());
   edit(ms.spec);
@@ -79,23 +88,10 @@ test('database.replicas 0 removes the replica children; database.enabled false r
 test('storage grows in place; a shrink is refused with a condition and nothing is deleted', async (t) => {
   const ns = await testNamespace(t, 'ms-storage');
   const { cluster } = await startOperator(t, ns);
-  await cluster.kubectl(
-    ['-n', ns, 'apply', '-f', '-'],
-    await sample((s) => {
-      s.replicas = 2;
-      delete s.autoscaling;
-      s.database.enabled = false;
-    }),
-  );
+  await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], await sample(appOnly(2)));
   await waitForPhase(cluster, ns, 'Available');
   // another instance whose claims share the name prefix (music-data-miku-…): never touched (upstream bug 5)
-  const other = parse(
-    await sample((s) => {
-      s.replicas = 1;
-      delete s.autoscaling;
-      s.database.enabled = false;
-    }),
-  );
+  const other = parse(await sample(appOnly(1)));
   other.metadata.name = 'miku';
   await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], JSON.stringify(other));
   await eventually('the other claim', async () => await getJson(cluster, ns, 'pvc/music-data-miku-0'), 60_000);
@@ -132,14 +128,7 @@ test('storage grows in place; a shrink is refused with a condition and nothing i
 test('with recreateDeletesData a shrink recreates the StatefulSet and its claims at the new size', async (t) => {
   const ns = await testNamespace(t, 'ms-recreate');
   const { cluster } = await startOperator(t, ns);
-  await cluster.kubectl(
-    ['-n', ns, 'apply', '-f', '-'],
-    await sample((s) => {
-      s.replicas = 1;
-      delete s.autoscaling;
-      s.database.enabled = false;
-    }),
-  );
+  await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], await sample(appOnly(1)));
   await waitForPhase(cluster, ns, 'Available');
   const claimUid = (await getJson(cluster, ns, 'pvc/music-data-miku-stream-0'))!.metadata.uid;
   await patchMusicService(cluster, ns, { spec: { storage: { size: '40Gi', recreateDeletesData: true } } });
@@ -162,11 +151,7 @@ test('with recreateDeletesData a shrink recreates the StatefulSet and its claims
 test('deleting a MusicService removes its children and keeps PVCs; pvcRetention Delete removes them too', async (t) => {
   const ns = await testNamespace(t, 'ms-delete');
   const { cluster } = await startOperator(t, ns);
-  const spec = (s: Record<string, any>) => {
-    s.replicas = 1;
-    delete s.autoscaling;
-    s.database.enabled = false;
-  };
+  const spec = appOnly(1);
   await cluster.kubectl(['-n', ns, 'apply', '-f', '-'], await sample(spec));
   await waitForPhase(cluster, ns, 'Available');
   await cluster.kubectl(['-n', ns, 'delete', 'musicservice', 'miku-stream', '--wait=true']);
