@@ -1,4 +1,5 @@
 import type { Manager } from '../runtime/index.ts';
+import { registerMusicService } from './musicservice/controller.ts';
 import { mysqlReplicationController } from './mysqlreplication/controller.ts';
 import { registerShazamqController } from './shazamq/controller.ts';
 import { registerStreamBusController } from './streambus/controller.ts';
@@ -8,6 +9,7 @@ export type ControllerRegistration = (mgr: Manager) => void;
 
 /** Every controller `statecraft run` starts. Add each new controller's registration here. */
 export const controllers: ControllerRegistration[] = [
+  (mgr) => registerMusicService(mgr),
   mysqlReplicationController(),
   registerShazamqController,
   registerStreamBusController,

@@ -147,7 +147,8 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
           // without a default route the apiserver cannot pick an advertise address; a documentation IP keeps it happy
           '--advertise-address=192.0.2.10',
           '--authorization-mode=RBAC',
-          '--service-cluster-ip-range=10.0.0.0/24',
+          // benchmarks create hundreds of ClusterIP Services (a /24 holds 254)
+          '--service-cluster-ip-range=10.0.0.0/16',
           '--allow-privileged=true',
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
           `--service-account-key-file=${pki.serviceAccountPub}`,
