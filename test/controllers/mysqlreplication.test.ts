@@ -101,7 +101,21 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
     )),
     (await core.readNamespacedService({ name: 'mr-readwrite', namespace: ns })).metadata?.resourceVersion,
   ];
-  const settled = await versions();
+  // wait until nothing has moved for 3 s (the last status write of convergence may still be in flight), then
+  // require 5 more quiet seconds: a controller that keeps writing never gets past the first wait
+  let settled = await versions();
+  await eventually(
+    'the topology to settle',
+    async () => {
+      await sleep(3000);
+      const now = await versions();
+      const same = JSON.stringify(now) === JSON.stringify(settled);
+      settled = now;
+      return same;
+    },
+    45_000,
+    0,
+  );
   const statusBefore = JSON.stringify((await getCr()).status);
   await sleep(5000);
   assert.deepEqual(

@@ -89,7 +89,8 @@ test('errors back off exponentially, requeueAfter is honoured, terminal errors a
   t.diagnostic(`retry gaps (ms): ${gaps.map((g) => g.toFixed(0)).join(', ')}`);
   // Scheduled: 5, 10, 20, 40, 80, 160, 320, 640 ms. A loaded machine only ever adds delay, so each gap is at least
   // its scheduled value, and the last ones (far apart) keep growing whatever the noise.
-  for (const [i, g] of gaps.entries()) assert.ok(g >= 5 * 2 ** i - 2, `gap ${i} (${g.toFixed(0)} ms) ≥ ${5 * 2 ** i} ms`);
+  for (const [i, g] of gaps.entries())
+    assert.ok(g >= 5 * 2 ** i - 2, `gap ${i} (${g.toFixed(0)} ms) ≥ ${5 * 2 ** i} ms`);
   for (let i = 6; i < gaps.length; i++) assert.ok(gaps[i] > gaps[i - 1], `gap ${i} (${gaps[i]}) grows`);
 
   const requeueGap = calls.later[1] - calls.later[0];
