@@ -44,16 +44,6 @@ export async function ensureBinaries(progress: Progress = () => {}): Promise<Bin
   };
 }
 
-/** True when every binary is already in the cache (a `cluster up` will then start in seconds). */
-export function binariesCached(): boolean {
-  const kube = binDir('kubernetes', KUBERNETES_VERSION);
-  return (
-    KUBE_COMMANDS.every((c) => existsSync(join(kube, c))) &&
-    existsSync(join(binDir('etcd', ETCD_VERSION), 'etcd')) &&
-    existsSync(join(binDir('kwok', KWOK_VERSION), 'kwok'))
-  );
-}
-
 /**
  * k8s.io/kubernetes cannot be `go install`ed: it requires its staging modules at v0.0.0 and replaces them with
  * local paths. A wrapper module that requires it and replaces each staging module by its published v0.Y.Z builds

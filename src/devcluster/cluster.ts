@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
@@ -374,8 +373,4 @@ export async function kubectlApply(kubectl: string, kubeconfig: string, objects:
     );
     child.stdin?.end(input);
   });
-}
-
-export function clusterExists(dir: string): boolean {
-  return existsSync(statePath(resolve(dir)));
 }

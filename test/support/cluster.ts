@@ -8,11 +8,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { type ClusterState, clusterDown, clusterUp, isRunning, readState } from '../../src/devcluster/cluster.ts';
-
-const run = promisify(execFile);
 
 export interface TestCluster {
   state: ClusterState;
@@ -83,5 +80,3 @@ export async function testNamespace(
   });
   return name;
 }
-
-export { run as execFileAsync };
