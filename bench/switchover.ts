@@ -17,7 +17,7 @@ import * as k8s from '@kubernetes/client-node';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { installCrds } from '../src/apis/install.ts';
-import { mysqlReplicationController } from '../src/controllers/mysqlreplication/controller.ts';
+import { controllers } from '../src/controllers/index.ts';
 import { clusterDown, clusterUp, isRunning, readState } from '../src/devcluster/cluster.ts';
 import { Manager } from '../src/runtime/index.ts';
 import {
@@ -77,7 +77,13 @@ try {
     namespaces: [ns],
     logger: pino({ level: 'silent' }),
   });
-  mysqlReplicationController({ addressMode: 'pod-ip', resyncMs: 5000, catchUpTimeoutMs: 15_000 })(mgr);
+  mgr.add(
+    ...controllers({
+      addressMode: 'pod-ip',
+      mysqlReplication: { resyncMs: 5000, catchUpTimeoutMs: 15_000 },
+      only: ['mysqlreplication'],
+    }),
+  );
   mgr.start().catch(() => {});
   await custom.createNamespacedCustomObject({
     group: GROUP,

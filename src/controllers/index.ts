@@ -1,16 +1,43 @@
-import type { Manager } from '../runtime/index.ts';
-import { registerMusicService } from './musicservice/controller.ts';
-import { mysqlReplicationController } from './mysqlreplication/controller.ts';
-import { registerShazamqController } from './shazamq/controller.ts';
-import { registerStreamBusController } from './streambus/controller.ts';
+/**
+ * The operator's composition root: every controller, from one set of typed options. `statecraft run`,
+ * `statecraft dev`, the tests and the benchmarks all register controllers through `controllers(options)`:
+ *
+ *   mgr.add(...controllers({ addressMode: 'pod-ip', only: ['musicservice'] }));
+ */
+import type { ControllerRegistration } from '../runtime/index.ts';
+import type { AddressMode } from './address-mode.ts';
+import { type MusicServiceControllerOptions, musicServiceController } from './musicservice/controller.ts';
+import { type MysqlReplicationOptions, mysqlReplicationController } from './mysqlreplication/controller.ts';
+import { shazamqClusterController } from './shazamq/controller.ts';
+import { streamBusClusterController } from './streambus/controller.ts';
 
-/** Registers one controller on the manager: `(mgr) => { mgr.controller('x').for(...).complete(...) }`. */
-export type ControllerRegistration = (mgr: Manager) => void;
+export type { AddressMode } from './address-mode.ts';
+export { resolveAddressMode } from './address-mode.ts';
 
-/** Every controller `statecraft run` starts. Add each new controller's registration here. */
-export const controllers: ControllerRegistration[] = [
-  (mgr) => registerMusicService(mgr),
-  mysqlReplicationController(),
-  registerShazamqController,
-  registerStreamBusController,
-];
+/** Controller names, as registered (metrics label `controller`, log field, event source). */
+export type ControllerName = 'musicservice' | 'mysqlreplication' | 'shazamqcluster' | 'streambuscluster';
+
+export interface OperatorOptions {
+  /** how every database controller reaches database pods (`statecraft run --address-mode`); default: auto */
+  addressMode?: AddressMode;
+  musicService?: Omit<MusicServiceControllerOptions, 'addressMode'>;
+  mysqlReplication?: Omit<MysqlReplicationOptions, 'addressMode'>;
+  /** register only these (tests); default all */
+  only?: readonly ControllerName[];
+}
+
+/** Every controller Statecraft serves, configured from `options`. Add each new controller here. */
+export function controllers(options: OperatorOptions = {}): ControllerRegistration[] {
+  const { addressMode } = options;
+  const all: ControllerRegistration[] = [
+    musicServiceController({ ...options.musicService, addressMode }),
+    mysqlReplicationController({ ...options.mysqlReplication, addressMode }),
+    shazamqClusterController(),
+    streamBusClusterController(),
+  ];
+  const only = options.only;
+  if (!only) return all;
+  const unknown = only.filter((n) => !all.some((c) => c.name === n));
+  if (unknown.length) throw new Error(`unknown controller ${unknown.join(', ')}`);
+  return all.filter((c) => only.includes(c.name as ControllerName));
+}

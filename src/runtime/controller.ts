@@ -20,18 +20,13 @@ import {
   splitApiVersion,
 } from './gvk.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import type { ObjectEvent, Predicate } from './predicates.ts';
+import { controllerOf } from './ownerrefs.ts';
+import { ignoreStatusOnlyUpdates, type ObjectEvent, type Predicate } from './predicates.ts';
 import { WorkQueue } from './queue.ts';
+import { asReconciler, type ObjectReconciler, type ObjectReconcilerDeps, type ReconcileContext } from './reconcile.ts';
 import { type Result, settle, toResult } from './result.ts';
 
-export interface ReconcileContext {
-  /** aborted when the manager shuts down */
-  signal: AbortSignal;
-  /** pino child logger carrying controller, namespace, name and reconcileID */
-  log: Logger;
-  reconcileID: string;
-  controller: string;
-}
+export type { ReconcileContext } from './reconcile.ts';
 
 /** Reconciles one object towards its desired state. Returning nothing means done(). */
 // biome-ignore lint/suspicious/noConfusingVoidType: lets `async` reconcilers that return nothing type-check
@@ -40,8 +35,26 @@ export type Reconciler = (ctx: ReconcileContext, request: Request) => Promise<Re
 /** Maps a watched object to the requests to reconcile (for `watches`). */
 export type MapFunc = (obj: KubeObject) => Request[];
 
+/**
+ * Reverse references through a cache index (controller-runtime's `IndexField` + `EnqueueRequestsFromMapFunc`):
+ * `referencedBy(owner)` lists the names, in the owner's namespace, of the watched objects an owner uses (the
+ * Secrets it reads, the pods it manages). The runtime indexes every cached owner by them, so an event on such an
+ * object enqueues exactly the owners that name it — kept current by the cache itself, before any reconcile ran.
+ */
+export interface ReferencedBy {
+  referencedBy: (owner: KubeObject) => readonly string[];
+}
+
 export interface WatchOptions {
   predicates?: Predicate[];
+}
+
+export interface OwnsOptions extends WatchOptions {
+  /**
+   * The children are owned through an intermediate kind (pods of the owner's StatefulSets): the child's controller
+   * is an object of this kind, whose controller is the owner. Read from the cache, so that kind must be owned too.
+   */
+  via?: GroupVersionKind;
 }
 
 export interface ControllerOptions {
@@ -52,7 +65,9 @@ export interface ControllerOptions {
 interface Source {
   gvk: GroupVersionKind;
   predicates: Predicate[];
-  map: MapFunc;
+  map?: MapFunc;
+  /** resolved when the controller registers its handlers (needs the owner kind's informer) */
+  referencedBy?: ReferencedBy['referencedBy'];
 }
 
 export class Controller {
@@ -90,11 +105,12 @@ export class Controller {
 
   /** Registers the event handlers on the cache's informers. Called by the manager before the cache syncs. */
   async watch(cache: Cache): Promise<void> {
-    for (const source of this.sources) {
+    for (const [i, source] of this.sources.entries()) {
       const inf = await cache.informer(source.gvk);
+      const map = source.map ?? (await this.referenceMap(cache, i, source));
       const enqueue = (event: ObjectEvent) => {
         if (!source.predicates.every((p) => p(event))) return;
-        for (const r of source.map(event.object)) this.enqueue(r);
+        for (const r of map(event.object)) this.enqueue(r);
       };
       inf.addEventHandler({
         added: (object) => enqueue({ type: 'create', object }),
@@ -102,6 +118,15 @@ export class Controller {
         deleted: (object) => enqueue({ type: 'delete', object }),
       });
     }
+  }
+
+  /** An index on the owner kind's store by the objects each owner references, and the map reading it. */
+  private async referenceMap(cache: Cache, i: number, source: Source): Promise<MapFunc> {
+    const owners = await cache.informer(this.sources[0]!.gvk);
+    const index = `statecraft.dev/${this.name}/references/${i}`;
+    const refs = source.referencedBy!;
+    owners.addIndex(index, (owner) => refs(owner).map((name) => objectKey(owner.metadata?.namespace, name)));
+    return (obj) => owners.store.byIndex(index, keyOf(obj)).map((o) => requestFromKey(keyOf(o)));
   }
 
   enqueue(request: Request): void {
@@ -189,27 +214,34 @@ export function ownerRequest(owner: GroupVersionKind): MapFunc {
 export class ControllerBuilder {
   private readonly name: string;
   private readonly register: (c: Controller) => void;
-  private readonly deps: { log: Logger; metrics: RuntimeMetrics };
+  private readonly deps: ControllerDeps;
   private forKind?: GroupVersionKind;
   private readonly sources: Source[] = [];
   private options: ControllerOptions = {};
 
-  constructor(name: string, deps: { log: Logger; metrics: RuntimeMetrics }, register: (c: Controller) => void) {
+  constructor(name: string, deps: ControllerDeps, register: (c: Controller) => void) {
     this.name = name;
     this.deps = deps;
     this.register = register;
   }
 
+  /**
+   * The reconciled kind. Default predicate: `ignoreStatusOnlyUpdates` (a status write does not enqueue the object
+   * again); predicates given replace it.
+   */
   for(gvk: GroupVersionKind, options: WatchOptions = {}): this {
     if (this.forKind)
       throw new Error(`controller ${this.name}: for() may be called once (already ${gvkKey(this.forKind)})`);
     this.forKind = gvk;
-    this.sources.unshift({ gvk, predicates: options.predicates ?? [], map: ownRequest });
+    this.sources.unshift({ gvk, predicates: options.predicates ?? [ignoreStatusOnlyUpdates], map: ownRequest });
     return this;
   }
 
-  owns(gvk: GroupVersionKind, options: WatchOptions = {}): this {
-    this.sources.push({ gvk, predicates: options.predicates ?? [], map: (o) => this.ownerMap(o) });
+  /** Children whose controller reference (directly, or `via` an intermediate owned kind) is the reconciled kind. */
+  owns(gvk: GroupVersionKind, options: OwnsOptions = {}): this {
+    const via = options.via;
+    const map: MapFunc = via ? (o) => this.ownerViaMap(o, via) : (o) => this.ownerMap(o);
+    this.sources.push({ gvk, predicates: options.predicates ?? [], map });
     return this;
   }
 
@@ -218,8 +250,24 @@ export class ControllerBuilder {
     return ownerRequest(this.forKind)(obj);
   }
 
-  watches(gvk: GroupVersionKind, map: MapFunc, options: WatchOptions = {}): this {
-    this.sources.push({ gvk, predicates: options.predicates ?? [], map });
+  private ownerViaMap(obj: KubeObject, via: GroupVersionKind): Request[] {
+    const ref = controllerOf(obj);
+    if (
+      !ref ||
+      ref.kind !== via.kind ||
+      splitApiVersion(ref.apiVersion).group !== splitApiVersion(via.apiVersion).group
+    )
+      return [];
+    const middle = this.deps.cache.peek(via, obj.metadata?.namespace, ref.name);
+    return middle && middle.metadata?.uid === ref.uid ? this.ownerMap(middle) : [];
+  }
+
+  /** Other objects: `map` says which requests an event enqueues, or `{ referencedBy }` indexes the owners by them. */
+  watches(gvk: GroupVersionKind, map: MapFunc | ReferencedBy, options: WatchOptions = {}): this {
+    const predicates = options.predicates ?? [];
+    this.sources.push(
+      typeof map === 'function' ? { gvk, predicates, map } : { gvk, predicates, referencedBy: map.referencedBy },
+    );
     return this;
   }
 
@@ -228,6 +276,7 @@ export class ControllerBuilder {
     return this;
   }
 
+  /** Completes with a request reconciler (it fetches the object itself). Prefer `reconcile`. */
   complete(reconciler: Reconciler | { reconcile: Reconciler }): Controller {
     if (!this.forKind) throw new Error(`controller ${this.name}: for(kind) is required`);
     const fn = typeof reconciler === 'function' ? reconciler : reconciler.reconcile.bind(reconciler);
@@ -242,4 +291,16 @@ export class ControllerBuilder {
     this.register(c);
     return c;
   }
+
+  /** Completes with an object reconciler: it receives the fetched object (see reconcile.ts). */
+  reconcile<T extends KubeObject>(reconciler: ObjectReconciler<T> | ObjectReconciler<T>['reconcile']): Controller {
+    if (!this.forKind) throw new Error(`controller ${this.name}: for(kind) is required`);
+    return this.complete(asReconciler<T>(this.deps, this.forKind, reconciler));
+  }
+}
+
+/** What a controller builder needs from its manager. */
+export interface ControllerDeps extends ObjectReconcilerDeps {
+  log: Logger;
+  metrics: RuntimeMetrics;
 }

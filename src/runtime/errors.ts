@@ -1,20 +1,35 @@
 /**
- * Errors of the runtime. Each carries a stable `code`; API errors also carry the HTTP status and the Kubernetes
- * Status `reason` so callers can branch on them (`isNotFound(err)`, `isConflict(err)`, `isGone(err)`).
+ * Errors with one shape, for the runtime and every part of Statecraft (like undici's `lib/core/errors.js`):
+ * `StatecraftError` carries a stable `code` — `ERR_<AREA>_<WHAT>` in upper snake case, the Node.js convention — and
+ * the `cause` it wraps. Code branches on `code` or on the predicates below, never on message text or inline HTTP
+ * status numbers.
  */
 
-/** A failure answered by the API server (non-2xx). `reason` is the metav1.Status reason, e.g. `NotFound`. */
-export class ApiError extends Error {
-  readonly code = 'ERR_K8S_API';
+export class StatecraftError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * A failure answered by the API server (non-2xx). The server's own words are kept as fields: `reason` (the
+ * metav1.Status reason, e.g. `NotFound`, `Invalid`) and `serverMessage` (its message, e.g. the field a validation
+ * rule rejected); `message` adds the request for logs.
+ */
+export class ApiError extends StatecraftError {
   readonly status: number;
   readonly reason: string;
+  readonly serverMessage: string;
   readonly method: string;
   readonly path: string;
-  constructor(method: string, path: string, status: number, reason: string, message: string) {
-    super(`${method} ${path}: ${status} ${reason}: ${message}`);
-    this.name = 'ApiError';
+  constructor(method: string, path: string, status: number, reason: string, serverMessage: string) {
+    super('ERR_K8S_API', `${method} ${path}: ${status} ${reason}: ${serverMessage}`);
     this.status = status;
     this.reason = reason;
+    this.serverMessage = serverMessage;
     this.method = method;
     this.path = path;
   }
@@ -24,24 +39,27 @@ export class ApiError extends Error {
  * Thrown (or returned via `terminal(err)`) by a reconciler for an error that retrying cannot fix, e.g. an invalid
  * spec. The key is not requeued; the next change to the object triggers a new reconcile.
  */
-export class TerminalError extends Error {
-  readonly code = 'ERR_TERMINAL';
+export class TerminalError extends StatecraftError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TerminalError';
+    super('ERR_TERMINAL', message, options);
   }
 }
 
 /** The watch's resourceVersion is too old (HTTP 410 Gone / `Expired`): the reflector must relist. */
-export class GoneError extends Error {
-  readonly code = 'ERR_WATCH_GONE';
+export class GoneError extends StatecraftError {
   constructor(message: string) {
-    super(message);
-    this.name = 'GoneError';
+    super('ERR_WATCH_GONE', message);
   }
 }
 
-export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
-export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;
+const status = (err: unknown): number | undefined => (err instanceof ApiError ? err.status : undefined);
+
+/** 404: the object (or the kind) does not exist. */
+export const isNotFound = (err: unknown): err is ApiError => status(err) === 404;
+/** 409: a stale resourceVersion, a failed uid precondition, or an object that already exists. */
+export const isConflict = (err: unknown): err is ApiError => status(err) === 409;
+/** 422: the API server refused the object (schema, CEL rule, immutable field). */
+export const isInvalid = (err: unknown): err is ApiError => status(err) === 422;
+/** 410 / Expired: a watch or list continue token too old. */
 export const isGone = (err: unknown): boolean =>
   err instanceof GoneError || (err instanceof ApiError && (err.status === 410 || err.reason === 'Expired'));

@@ -6,15 +6,14 @@
  * const mgr = new Manager(kubeConfig, { metricsBindAddress: ':8080', healthProbeBindAddress: ':8081',
  *                                       leaderElection: true, namespaces: ['prod'] });
  * mgr.controller('widget')
- *   .for({ apiVersion: 'example.com/v1', kind: 'Widget' }, { predicates: [generationChanged] })
+ *   .for({ apiVersion: 'example.com/v1', kind: 'Widget' })          // status-only updates do not enqueue
  *   .owns({ apiVersion: 'v1', kind: 'ConfigMap' })
- *   .watches({ apiVersion: 'v1', kind: 'Secret' }, (s) => [{ namespace: s.metadata!.namespace!, name: 'x' }])
+ *   .watches({ apiVersion: 'v1', kind: 'Secret' }, { referencedBy: (w) => [w.spec.secretName] })
  *   .withOptions({ maxConcurrentReconciles: 4 })
- *   .complete(async (ctx, req) => {
- *     const w = await mgr.cache.get(WIDGET, req.namespace, req.name);
- *     if (!w) return done();                                        // deleted: owned objects are GC'd
+ *   .reconcile<Widget>(async (ctx, w) => {                         // not called for a deleted Widget
  *     await mgr.apply(setControllerReference(buildConfigMap(w), w)); // no request if already converged
- *     await mgr.patchStatus(w, { conditions: setCondition(w.status?.conditions, {...}) });
+ *     if (!w.spec.extra) await ctx.deleteOwned([{ ...CONFIG_MAP, name: `${w.metadata.name}-extra` }]);
+ *     await ctx.patchStatus({ conditions: setCondition(w.status?.conditions, {...}) }); // reads its own writes
  *     return requeueAfter(60_000);
  *   });
  * mgr.handleSignals();
@@ -23,7 +22,9 @@
  *
  * Pieces (each documented in its module with guarantees and caveats):
  * - Manager (manager.ts): client, cache, metrics, /healthz /readyz /metrics, leader election, graceful stop.
- * - ControllerBuilder / Controller (controller.ts): for / owns / watches / predicates / withOptions / complete.
+ * - ControllerBuilder / Controller (controller.ts): for / owns / watches / predicates / withOptions / reconcile.
+ * - Object reconciler (reconcile.ts): the fetched object in, helpers bound to it; ControllerRegistration.
+ * - StatusWriter (status.ts): read-your-writes status patches; deleteOwned (prune.ts): pruning owned children.
  * - Result (result.ts): done() | requeueAfter(ms) | retry(err) | terminal(err); a thrown error = retry, a thrown
  *   TerminalError = terminal. `settle` is the one place an outcome becomes a queue action + metric label.
  * - Cache / Informer / Reflector / Store: shared informers, paged LIST + WATCH with bookmarks, 410 → relist,
@@ -59,14 +60,24 @@ export {
   ControllerBuilder,
   type ControllerOptions,
   type MapFunc,
+  type OwnsOptions,
   ownerRequest,
   ownRequest,
-  type ReconcileContext,
   type Reconciler,
+  type ReferencedBy,
   type WatchOptions,
 } from './controller.ts';
 export { deepEqual, isSubset } from './equality.ts';
-export { ApiError, GoneError, isConflict, isGone, isNotFound, TerminalError } from './errors.ts';
+export {
+  ApiError,
+  GoneError,
+  isConflict,
+  isGone,
+  isInvalid,
+  isNotFound,
+  StatecraftError,
+  TerminalError,
+} from './errors.ts';
 export { type EventInput, EventRecorder } from './events.ts';
 export { finalize, hasFinalizer } from './finalizers.ts';
 export {
@@ -89,14 +100,23 @@ export {
   annotationsChanged,
   generationChanged,
   hasLabels,
+  ignoreStatusOnlyUpdates,
   labelsChanged,
   type ObjectEvent,
   or,
   type Predicate,
   resourceVersionChanged,
 } from './predicates.ts';
+export { type ChildRef, type DeleteOwnedOptions, deleteOwned } from './prune.ts';
 export { WorkQueue, type WorkQueueOptions } from './queue.ts';
+export {
+  asReconciler,
+  type ObjectContext,
+  type ObjectReconciler,
+  type ReconcileContext,
+} from './reconcile.ts';
 export { dropManagedFields, Reflector, type ReflectorOptions } from './reflector.ts';
+export type { ControllerRegistration } from './registration.ts';
 export { done, type Result, requeueAfter, retry, settle, terminal, toResult } from './result.ts';
-export { patchStatus } from './status.ts';
+export { mergePatchOf, patchStatus, StatusWriter } from './status.ts';
 export { type IndexFunc, Store } from './store.ts';

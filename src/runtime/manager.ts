@@ -24,8 +24,10 @@ import type { KubeObject } from './gvk.ts';
 import { LeaderElector } from './leaderelection.ts';
 import { createLogger } from './logger.ts';
 import { RuntimeMetrics } from './metrics.ts';
+import { type ChildRef, type DeleteOwnedOptions, deleteOwned } from './prune.ts';
+import type { ControllerRegistration } from './registration.ts';
 import { close, parseBindAddress, serve } from './server.ts';
-import { patchStatus } from './status.ts';
+import { StatusWriter } from './status.ts';
 
 export interface ManagerOptions {
   /** `host:port` for /metrics; '0' disables; default ':8080' */
@@ -64,6 +66,8 @@ export class Manager {
   readonly metrics = new RuntimeMetrics();
   readonly log: Logger;
   readonly applier: Applier;
+  /** status writes that read their own writes (see status.ts) */
+  readonly statusWriter: StatusWriter;
   readonly options: ManagerOptions;
   readonly identity: string;
   private readonly controllers: Controller[] = [];
@@ -86,12 +90,28 @@ export class Manager {
     this.client.onRequest((method, status) => this.metrics.restRequests.inc({ method, code: String(status) }));
     this.cache = new Cache(this.client, { namespaces: options.namespaces, log: this.log });
     this.applier = new Applier(this.client, this.cache);
+    this.statusWriter = new StatusWriter(this.client);
+  }
+
+  /** Registers controllers (see registration.ts); each registers once. */
+  add(...registrations: ControllerRegistration[]): this {
+    for (const r of registrations) r.register(this);
+    return this;
   }
 
   /** Starts building a controller named `name` (the name labels its metrics and logs). */
   controller(name: string): ControllerBuilder {
     if (this.controllers.some((c) => c.name === name)) throw new Error(`controller ${name} is already registered`);
-    return new ControllerBuilder(name, { log: this.log, metrics: this.metrics }, (c) => {
+    const deps = {
+      log: this.log,
+      metrics: this.metrics,
+      cache: this.cache,
+      client: this.client,
+      applier: this.applier,
+      statusWriter: this.statusWriter,
+      events: (controller: string) => this.events(controller),
+    };
+    return new ControllerBuilder(name, deps, (c) => {
       this.controllers.push(c);
       if (this.started) this.log.warn({ controller: name }, 'controller added after start is not started');
     });
@@ -102,12 +122,17 @@ export class Manager {
     return this.applier.apply(desired, options);
   }
 
-  /** Status subresource merge patch, skipped when nothing changes. */
+  /** Status subresource merge patch of the given top-level fields, skipped when nothing changes (status.ts). */
   patchStatus<T extends KubeObject>(
     live: T,
     status: Record<string, unknown>,
   ): Promise<{ object: T; patched: boolean }> {
-    return patchStatus(this.client, live, status);
+    return this.statusWriter.patch(live, status);
+  }
+
+  /** Deletes the named children that `owner` controls (prune.ts); resolves to the deleted objects. */
+  deleteOwned(owner: KubeObject, refs: readonly ChildRef[], options?: DeleteOwnedOptions): Promise<KubeObject[]> {
+    return deleteOwned(this, owner, refs, options);
   }
 
   /** The deduplicating event recorder of a controller (reportingController `statecraft/<controller>`). */

@@ -2,6 +2,7 @@
  * Event filters for the controller builder, equivalent to controller-runtime's predicate package. A predicate
  * sees one change and says whether it should enqueue a reconcile; several predicates must all agree.
  */
+import { deepEqual } from './equality.ts';
 import type { KubeObject } from './gvk.ts';
 
 export type ObjectEvent =
@@ -43,3 +44,22 @@ export const or =
   (...ps: Predicate[]): Predicate =>
   (e) =>
     ps.some((p) => p(e));
+
+/**
+ * Drops updates that change nothing but `status` (and the bookkeeping that moves with every write:
+ * resourceVersion, managedFields). The default predicate of a controller's `for()` kind: a controller's own status
+ * patch must not enqueue the object it just reconciled (a status that carries live data — GTID sets, offsets —
+ * changes on every pass, so without this a write load becomes a reconcile loop). Spec, label, annotation,
+ * finalizer and deletion changes, and every change to kinds without a status (ConfigMap data), pass.
+ */
+export const ignoreStatusOnlyUpdates: Predicate = (e) =>
+  e.type !== 'update' || !sameExceptStatus(e.oldObject, e.object);
+
+function sameExceptStatus(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { status: _s, metadata, ...rest } = o;
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata ?? {};
+    return { ...rest, metadata: meta };
+  };
+  return deepEqual(strip(a), strip(b));
+}

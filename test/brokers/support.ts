@@ -9,8 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
 import { parse } from 'yaml';
 import { installCrds } from '../../src/apis/install.ts';
-import { registerShazamqController } from '../../src/controllers/shazamq/controller.ts';
-import { registerStreamBusController } from '../../src/controllers/streambus/controller.ts';
+import { controllers } from '../../src/controllers/index.ts';
 import { KWOK_NODE_ANNOTATION } from '../../src/devcluster/cluster.ts';
 import { Manager } from '../../src/runtime/index.ts';
 import { type TestCluster, testCluster } from '../support/cluster.ts';
@@ -65,8 +64,7 @@ export async function startManager(
     gracefulShutdownMs: 5_000,
     logger: pino({ level: process.env.STATECRAFT_TEST_LOG ?? 'warn' }),
   });
-  registerShazamqController(mgr);
-  registerStreamBusController(mgr);
+  mgr.add(...controllers({ only: ['shazamqcluster', 'streambuscluster'] }));
   const running = mgr.start();
   running.catch((err) => console.error('manager stopped with', err));
   t.after(() => mgr.stop());

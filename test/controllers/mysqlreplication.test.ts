@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import mysql from 'mysql2/promise';
 import { installCrds } from '../../src/apis/install.ts';
 import type { MysqlReplication } from '../../src/apis/mysqlreplication.ts';
-import { mysqlReplicationController } from '../../src/controllers/mysqlreplication/controller.ts';
+import { controllers } from '../../src/controllers/index.ts';
 import { encryptCredential } from '../../src/credentials/index.ts';
 import { apply, readyPod } from '../devcluster/pods.ts';
 import { startManager } from '../runtime/support.ts';
@@ -41,7 +41,11 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
 
   await startManager(
     t,
-    mysqlReplicationController({ addressMode: 'pod-ip', resyncMs: 2000, catchUpTimeoutMs: 15_000 }),
+    controllers({
+      addressMode: 'pod-ip',
+      mysqlReplication: { resyncMs: 2000, catchUpTimeoutMs: 15_000 },
+      only: ['mysqlreplication'],
+    }),
     {
       namespaces: [ns],
     },
@@ -295,9 +299,17 @@ test('credential and reachability problems become False conditions naming the ca
       },
     },
   ]);
-  await startManager(t, mysqlReplicationController({ addressMode: 'pod-ip', resyncMs: 2000, connectTimeoutMs: 1000 }), {
-    namespaces: [ns],
-  });
+  await startManager(
+    t,
+    controllers({
+      addressMode: 'pod-ip',
+      mysqlReplication: { resyncMs: 2000, connectTimeoutMs: 1000 },
+      only: ['mysqlreplication'],
+    }),
+    {
+      namespaces: [ns],
+    },
+  );
   const create = (name: string, secretName: string) =>
     custom.createNamespacedCustomObject({
       group: GROUP,

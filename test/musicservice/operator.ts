@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { installCrds } from '../../src/apis/install.ts';
-import { registerMusicService } from '../../src/controllers/musicservice/controller.ts';
+import { controllers } from '../../src/controllers/index.ts';
 import { createLogger, Manager } from '../../src/runtime/index.ts';
 import { type TestCluster, testCluster } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
@@ -28,7 +28,13 @@ export async function startOperator(
     logger: createLogger({ level: process.env.LOG_LEVEL ?? 'fatal' }),
     gracefulShutdownMs: 5000,
   });
-  registerMusicService(mgr, { addressMode: 'podIP', pollWhileProgressingMs: 1000, pollWhenReadyMs: 5000 });
+  mgr.add(
+    ...controllers({
+      addressMode: 'pod-ip',
+      musicService: { pollWhileProgressingMs: 1000, pollWhenReadyMs: 5000 },
+      only: ['musicservice'],
+    }),
+  );
   const running = mgr.start();
   running.catch(() => {});
   t.after(async () => {

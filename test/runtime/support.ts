@@ -1,12 +1,13 @@
 /** Starts a Manager against the test cluster for one test and stops it when the test ends. */
 import { pino } from 'pino';
-import { Manager, type ManagerOptions } from '../../src/runtime/index.ts';
+import { type ControllerRegistration, Manager, type ManagerOptions } from '../../src/runtime/index.ts';
 import { testCluster } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
 
 export async function startManager(
   t: { after(fn: () => Promise<void> | void): void },
-  configure: (mgr: Manager) => void,
+  /** controllers to register (e.g. `controllers({ only: [...] })`), or a function that registers its own */
+  configure: ((mgr: Manager) => void) | readonly ControllerRegistration[],
   options: ManagerOptions = {},
 ): Promise<Manager> {
   const { kc } = await testCluster();
@@ -16,7 +17,8 @@ export async function startManager(
     logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
     ...options,
   });
-  configure(mgr);
+  if (typeof configure === 'function') configure(mgr);
+  else mgr.add(...configure);
   const running = mgr.start();
   running.catch(() => {});
   t.after(() => mgr.stop());

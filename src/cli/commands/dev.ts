@@ -95,12 +95,13 @@ export const devCommand: Command = {
       healthProbeBindAddress: '127.0.0.1:0',
       logger: pino({ level: 'info' }, createWriteStream(logPath, { flags: 'a' })),
     });
-    for (const register of controllers) register(mgr);
+    const registrations = controllers();
+    mgr.add(...registrations);
     const running = mgr.start();
     running.catch((err) => console.error(`operator stopped: ${(err as Error).message}`));
     while (!mgr.isReady) await Promise.race([running, new Promise((r) => setTimeout(r, 100))]);
     console.log(
-      `operator running: ${controllers.length} controllers, metrics http://${mgr.metricsAddress}/metrics, ` +
+      `operator running: ${registrations.length} controllers, metrics http://${mgr.metricsAddress}/metrics, ` +
         `health http://${mgr.healthAddress}/readyz, logs ${logPath}`,
     );
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../../apis/install.ts';
-import { controllers } from '../../controllers/index.ts';
+import { controllers, resolveAddressMode } from '../../controllers/index.ts';
 import { createLogger, LeadershipLostError, Manager } from '../../runtime/index.ts';
 import type { Command } from '../command.ts';
 
@@ -51,8 +51,13 @@ export const runCommand: Command = {
       .flatMap((v) => v.split(','))
       .map((s) => s.trim())
       .filter(Boolean);
-    // read by the database controllers when they register (src/controllers/mysqlreplication/addressMode.ts)
-    if (values['address-mode']) process.env.STATECRAFT_ADDRESS_MODE = values['address-mode'];
+    let addressMode: ReturnType<typeof resolveAddressMode>;
+    try {
+      addressMode = resolveAddressMode(values['address-mode']);
+    } catch (err) {
+      console.error(`statecraft run: ${(err as Error).message}`);
+      return 2;
+    }
     const log = createLogger();
     if (values['install-crds']) {
       const crds = await installCrds(kc);
@@ -67,7 +72,7 @@ export const runCommand: Command = {
       namespaces: namespaces.length ? namespaces : undefined,
       logger: log,
     });
-    for (const register of controllers) register(mgr);
+    mgr.add(...controllers({ addressMode }));
     mgr.handleSignals();
     try {
       await mgr.start();

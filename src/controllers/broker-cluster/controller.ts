@@ -6,26 +6,24 @@
  *
  * Deletion needs no finalizer: every child carries a controller ownerReference, so the garbage collector removes
  * them; the StatefulSet's persistentVolumeClaimRetentionPolicy decides the claims (Retain unless
- * spec.pvcRetention is Delete). Secrets are watched and mapped back to the clusters that named them, so a cluster
- * waiting for a Secret recovers as soon as it is created, without a restart.
+ * spec.pvcRetention is Delete). Secrets are watched through a cache index of the clusters by the Secrets their
+ * build names, so a cluster waiting for a Secret recovers as soon as it is created, without a restart.
  */
 import type { V1Pod, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import {
-  ApiError,
   type Condition,
+  type ControllerRegistration,
   done,
   type GroupVersionKind,
+  isInvalid,
   type KubeObject,
-  kindOf,
   type Manager,
-  objectKey,
-  type ReconcileContext,
-  type Request,
+  type ObjectContext,
   requeueAfter,
 } from '../../runtime/index.ts';
 import { selectorString } from '../../workloads/labels.ts';
 import { SERVICE_MONITOR_CRD } from '../../workloads/service-monitor.ts';
-import { type BrokerClusterDesired, type ChildObject, OWNED_KINDS } from './desired.ts';
+import { type BrokerClusterDesired, OWNED_KINDS } from './desired.ts';
 import { type BrokerStatus, brokerStatus, describeMissingSecret, type MissingSecret } from './status.ts';
 
 const STATEFULSET = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
@@ -62,46 +60,30 @@ const OPTIONAL_CHILDREN = (name: string) => [
   { apiVersion: 'v1', kind: 'ResourceQuota', name: `${name}-quota` },
 ];
 
-export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind: BrokerKind<CR>): void {
-  /** secret key (ns/name) → clusters (ns/name) that reference it; filled by reconciles before they read Secrets */
-  const secretUsers = new Map<string, Set<string>>();
-  const referenced = new Map<string, string[]>();
-  const remember = (crKey: string, secretKeys: string[]) => {
-    for (const s of referenced.get(crKey) ?? []) secretUsers.get(s)?.delete(crKey);
-    for (const s of secretKeys) {
-      const users = secretUsers.get(s) ?? new Set<string>();
-      secretUsers.set(s, users);
-      users.add(crKey);
-    }
-    if (secretKeys.length) referenced.set(crKey, secretKeys);
-    else referenced.delete(crKey);
-  };
-  const events = mgr.events(kind.controller);
-  /** last phase announced by an event, per CR uid */
-  const announcedPhase = new Map<string, string>();
+/** The Secrets a cluster's build names (for the cache index that maps Secret events back to clusters). */
+function secretNames<CR extends BrokerCR>(kind: BrokerKind<CR>, cr: CR): string[] {
+  try {
+    return kind.build(cr, {}).secretRefs.map((r) => r.name);
+  } catch {
+    return []; // an invalid spec names nothing usable; its reconcile reports InvalidSpec
+  }
+}
 
+export function brokerClusterController<CR extends BrokerCR>(kind: BrokerKind<CR>): ControllerRegistration {
+  return { name: kind.controller, register: (mgr) => registerBrokerController(mgr, kind) };
+}
+
+function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind: BrokerKind<CR>): void {
   const builder = mgr.controller(kind.controller).for(kind.gvk);
   for (const owned of OWNED_KINDS) builder.owns(owned);
   builder
-    .watches(SECRET, (secret) => {
-      const key = objectKey(secret.metadata?.namespace, secret.metadata?.name ?? '');
-      return [...(secretUsers.get(key) ?? [])].map((k) => {
-        const i = k.indexOf('/');
-        return { namespace: k.slice(0, i), name: k.slice(i + 1) };
-      });
-    })
-    .watches(POD, (pod) => {
-      const l = pod.metadata?.labels ?? {};
-      // pods of our StatefulSets carry the cluster's name as instance label; a same-named cluster of the other
-      // broker kind in the namespace gets a harmless extra reconcile
-      if (l['app.kubernetes.io/managed-by'] !== 'statecraft' || !l['app.kubernetes.io/instance']) return [];
-      return [{ namespace: pod.metadata?.namespace ?? '', name: l['app.kubernetes.io/instance'] }];
-    })
-    .complete(async (ctx, req) => {
+    .owns(POD, { via: STATEFULSET })
+    .watches(SECRET, { referencedBy: (cr) => secretNames(kind, cr as CR) })
+    .reconcile<CR>(async (ctx, cr) => {
       const started = process.hrtime.bigint();
       let outcome: 'success' | 'error' = 'success';
       try {
-        return await reconcile(ctx, req);
+        return await reconcile(ctx, cr);
       } catch (err) {
         outcome = 'error';
         throw err;
@@ -110,14 +92,7 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
       }
     });
 
-  async function reconcile(ctx: ReconcileContext, req: Request) {
-    const crKey = objectKey(req.namespace, req.name);
-    const cr = await mgr.cache.get<CR>(kind.gvk, req.namespace, req.name);
-    if (!cr || cr.metadata.deletionTimestamp) {
-      remember(crKey, []);
-      if (cr) announcedPhase.delete(cr.metadata.uid);
-      return done();
-    }
+  async function reconcile(ctx: ObjectContext<CR>, cr: CR) {
     const { namespace, name } = cr.metadata;
     // With an autoscaler the StatefulSet's replica count is the HPA's choice, which the build keeps: read it from
     // the API server, not the cache, so a cache lagging behind a fresh scale cannot make us undo it.
@@ -130,8 +105,8 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
       desired = kind.build(cr, { statefulSetReplicas: liveSts?.spec?.replicas });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      events.event(cr, { type: 'Warning', reason: 'InvalidSpec', action: 'Reconcile', note: message });
-      await writeStatus(cr, liveSts, [], {
+      ctx.event({ type: 'Warning', reason: 'InvalidSpec', action: 'Reconcile', note: message });
+      await writeStatus(ctx, cr, liveSts, [], {
         invalidSpec: message,
         selector: '',
         desiredReplicas: 0,
@@ -141,10 +116,6 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
       return done(); // nothing to retry: a spec change triggers the next reconcile
     }
 
-    remember(
-      crKey,
-      desired.secretRefs.map((r) => objectKey(namespace, r.name)),
-    );
     const missing: MissingSecret[] = [];
     for (const ref of desired.secretRefs) {
       const secret = await mgr.cache.get<V1Secret & KubeObject>(SECRET, namespace, ref.name);
@@ -156,7 +127,7 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
       }
     }
     for (const m of missing) {
-      events.event(cr, {
+      ctx.event({
         type: 'Warning',
         reason: 'SecretMissing',
         action: 'Reconcile',
@@ -164,7 +135,7 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
       });
     }
     if (desired.ignoredPodLabels.length) {
-      events.event(cr, {
+      ctx.event({
         type: 'Warning',
         reason: 'PodLabelsIgnored',
         action: 'Reconcile',
@@ -183,27 +154,28 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
       } catch (err) {
         // 422: the API server refuses the change (e.g. claim templates are immutable); retrying cannot help, the
         // user must change the spec back — say so instead of looping
-        if (!(err instanceof ApiError) || err.status !== 422) throw err;
-        rejected = `${obj.kind} ${obj.metadata?.name} update rejected by the API server: ${err.message.replace(/^\S+ \S+: /, '')}`;
-        events.event(cr, { type: 'Warning', reason: 'UpdateRejected', action: 'Apply', note: rejected.slice(0, 1000) });
+        if (!isInvalid(err)) throw err;
+        rejected = `${obj.kind} ${obj.metadata?.name} update rejected by the API server: ${err.serverMessage}`;
+        ctx.event({ type: 'Warning', reason: 'UpdateRejected', action: 'Apply', note: rejected.slice(0, 1000) });
       }
     }
-    await pruneOptional(cr, desired);
+    // optional children the spec no longer asks for
+    const wanted = new Set(desired.objects.map((o) => `${o.kind}/${o.metadata?.name}`));
+    await ctx.deleteOwned(OPTIONAL_CHILDREN(name).filter((c) => !wanted.has(`${c.kind}/${c.name}`)));
 
     const smWanted = !!desired.serviceMonitor;
     // look for the CRD only when a ServiceMonitor is wanted or one was created before (it may need deleting)
     const hadMonitor = cr.status?.conditions?.some((c) => c.type === 'ServiceMonitorReady' && c.status === 'True');
     const smCrd = await serviceMonitorCrdExists(smWanted || !!hadMonitor);
     if (smCrd) {
-      const current = await mgr.cache.get(SERVICE_MONITOR, namespace, name);
       if (desired.serviceMonitor) await mgr.apply(desired.serviceMonitor as unknown as KubeObject);
-      else if (current && ownedBy(current, cr)) await deleteChild(current);
+      else await ctx.deleteOwned([{ ...SERVICE_MONITOR, name }]);
     }
 
     const pods = (await mgr.cache.list<V1Pod & KubeObject>(POD, { namespace, labels: desired.selector })).filter((p) =>
       p.metadata?.ownerReferences?.some((r) => r.kind === 'StatefulSet' && r.name === name),
     );
-    await writeStatus(cr, sts, pods, {
+    await writeStatus(ctx, cr, sts, pods, {
       missing,
       rejected,
       selector: selectorString(desired.selector),
@@ -217,6 +189,7 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
   }
 
   async function writeStatus(
+    ctx: ObjectContext<CR>,
     cr: CR,
     sts: V1StatefulSet | undefined,
     pods: V1Pod[],
@@ -247,13 +220,12 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
       cr.metadata.namespace,
     );
     const extra = o.invalidSpec ? {} : kind.extraStatus(cr, pods, status);
-    const { patched } = await mgr.patchStatus(cr, { ...status, ...extra });
-    // the cached CR can lag behind our own status patch: remember the phase announced, so it is announced once
-    const uid = cr.metadata.uid;
-    if (patched && status.phase !== cr.status?.phase && announcedPhase.get(uid) !== status.phase) {
-      announcedPhase.set(uid, status.phase);
+    // cr.status is the freshest known (read-your-writes), so a phase is announced once
+    const previousPhase = cr.status?.phase;
+    const { patched } = await ctx.patchStatus({ ...status, ...extra });
+    if (patched && status.phase !== previousPhase) {
       const ready = status.conditions.find((c) => c.type === 'Ready');
-      events.event(cr, {
+      ctx.event({
         type: status.phase === 'Degraded' || status.phase === 'Failed' ? 'Warning' : 'Normal',
         reason: `Phase${status.phase}`,
         action: 'Reconcile',
@@ -262,28 +234,9 @@ export function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind
     }
   }
 
-  async function pruneOptional(cr: CR, desired: BrokerClusterDesired) {
-    const wanted = new Set(desired.objects.map((o) => `${o.kind}/${o.metadata?.name}`));
-    for (const child of OPTIONAL_CHILDREN(cr.metadata.name)) {
-      if (wanted.has(`${child.kind}/${child.name}`)) continue;
-      const live = await mgr.cache.get(child, cr.metadata.namespace, child.name);
-      if (live && ownedBy(live, cr)) await deleteChild(live);
-    }
-  }
-
-  async function deleteChild(obj: KubeObject | ChildObject) {
-    const o = obj as KubeObject;
-    await mgr.client.delete(kindOf(o), o.metadata?.namespace, o.metadata?.name ?? '', { uid: o.metadata?.uid });
-    mgr.applier.forget(o);
-  }
-
   /** whether monitoring.coreos.com ServiceMonitors can be created (asked only when relevant) */
   async function serviceMonitorCrdExists(relevant: boolean): Promise<boolean> {
     if (!relevant) return false;
     return !!(await mgr.client.get(CRD, undefined, SERVICE_MONITOR_CRD).catch(() => undefined));
   }
-}
-
-function ownedBy(obj: { metadata?: { ownerReferences?: { uid: string; controller?: boolean }[] } }, cr: BrokerCR) {
-  return !!obj.metadata?.ownerReferences?.some((r) => r.controller && r.uid === cr.metadata.uid);
 }

@@ -1,30 +1,22 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import type { AddressMode } from '../address-mode.ts';
 import { DB_PORT } from './names.ts';
-
-/**
- * How the operator (and the replicas) reach a database pod:
- * - `dns`: the pod's stable name under its StatefulSet's headless Service — the operator runs in the cluster;
- * - `podIP`: the pod's current IP — the local cluster, whose pods answer only on their IPs and whose servers
- *   cannot resolve cluster DNS. A restarted pod may get a new IP; the engine then re-points the replicas.
- */
-export type AddressMode = 'dns' | 'podIP';
-
-/** In a pod (KUBERNETES_SERVICE_HOST set) cluster DNS works; elsewhere only pod IPs do. */
-export function defaultAddressMode(env: NodeJS.ProcessEnv = process.env): AddressMode {
-  return env.KUBERNETES_SERVICE_HOST ? 'dns' : 'podIP';
-}
 
 export interface NodeAddress {
   host: string;
   port: number;
 }
 
-/** The address of a database pod, or undefined while it has none (no IP yet). */
+/**
+ * The address of a database pod in an address mode (../address-mode.ts), or undefined while it has none (no IP
+ * yet): `host` is the pod's stable name under its StatefulSet's headless Service; `pod-ip` its current IP (a
+ * restarted pod may get a new one; the engine then re-points the replicas).
+ */
 export function podAddress(pod: V1Pod, mode: AddressMode, serviceName: string): NodeAddress | undefined {
   const name = pod.metadata?.name;
   const namespace = pod.metadata?.namespace;
   if (!name || !namespace) return undefined;
-  if (mode === 'dns') return { host: `${name}.${serviceName}.${namespace}.svc`, port: DB_PORT };
+  if (mode === 'host') return { host: `${name}.${serviceName}.${namespace}.svc`, port: DB_PORT };
   const ip = pod.status?.podIP;
   return ip ? { host: ip, port: DB_PORT } : undefined;
 }

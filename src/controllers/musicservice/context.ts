@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventInput, KubeObject, Manager } from '../../runtime/index.ts';
-import type { AddressMode } from './addresses.ts';
+import type { AddressMode } from '../address-mode.ts';
 import type { MusicService } from './types.ts';
 
 /** What every step of one reconcile shares. */

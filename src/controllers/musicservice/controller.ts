@@ -1,5 +1,6 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import {
+  type ControllerRegistration,
   done,
   generationChanged,
   type KubeObject,
@@ -9,7 +10,7 @@ import {
   type Result,
   requeueAfter,
 } from '../../runtime/index.ts';
-import { type AddressMode, defaultAddressMode } from './addresses.ts';
+import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
 import type { DatabaseObservation } from './buildStatus.ts';
 import type { StepContext } from './context.ts';
 import { CONFIG_MAP, HPA, MUSIC_SERVICE, POD, PVC, SECRET, SERVICE, STATEFUL_SET } from './kinds.ts';
@@ -46,8 +47,12 @@ function databasePodOwner(pod: KubeObject): Request[] {
  * Deleting a MusicService is the garbage collector's job (every child has a controller ownerReference); the PVCs
  * stay unless `pvcRetention: Delete` (see stepStorage.ts).
  */
-export function registerMusicService(mgr: Manager, options: MusicServiceControllerOptions = {}): void {
-  const addressMode = options.addressMode ?? defaultAddressMode();
+export function musicServiceController(options: MusicServiceControllerOptions = {}): ControllerRegistration {
+  return { name: 'musicservice', register: (mgr) => registerMusicService(mgr, options) };
+}
+
+function registerMusicService(mgr: Manager, options: MusicServiceControllerOptions): void {
+  const addressMode = options.addressMode ?? resolveAddressMode(undefined);
   const events = mgr.events('musicservice');
   const pollWhileProgressing = options.pollWhileProgressingMs ?? 5000;
   const pollWhenReady = options.pollWhenReadyMs ?? 30_000;

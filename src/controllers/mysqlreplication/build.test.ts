@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MysqlReplication } from '../../apis/mysqlreplication.ts';
 import type { NodeState } from '../../engines/mysql/index.ts';
-import { nodeAddresses, resolveAddressMode } from './addressMode.ts';
+import { resolveAddressMode } from '../address-mode.ts';
 import {
   buildServices,
   desiredTopology,
   judgeNodes,
   NAME_LABEL,
+  nodeAddresses,
   nodesOf,
   podLabels,
   READONLY_LABEL,
@@ -189,14 +190,12 @@ test('desired topology for the engine', () => {
 });
 
 test('address mode: auto picks host in a pod and pod-ip outside; pod-ip needs the pod IP', () => {
-  assert.equal(resolveAddressMode(undefined, { KUBERNETES_SERVICE_HOST: '10.0.0.1' }), 'host');
-  assert.equal(resolveAddressMode(undefined, {}), 'pod-ip');
-  assert.equal(resolveAddressMode('host', {}), 'host');
-  assert.equal(
-    resolveAddressMode(undefined, { STATECRAFT_ADDRESS_MODE: 'pod-ip', KUBERNETES_SERVICE_HOST: 'x' }),
-    'pod-ip',
-  );
-  assert.throws(() => resolveAddressMode('dns', {}), /auto, host or pod-ip, got 'dns'/);
+  assert.equal(resolveAddressMode(undefined, true), 'host');
+  assert.equal(resolveAddressMode(undefined, false), 'pod-ip');
+  assert.equal(resolveAddressMode('auto', true), 'host');
+  assert.equal(resolveAddressMode('host', false), 'host');
+  assert.equal(resolveAddressMode('pod-ip', true), 'pod-ip');
+  assert.throws(() => resolveAddressMode('dns', false), /auto, host or pod-ip, got 'dns'/);
   const nodes = nodesOf(cr());
   assert.deepEqual(nodeAddresses(nodes, 'host', () => undefined).addresses.n1, { host: 'n1.ns.svc', port: 3306 });
   const byIp = nodeAddresses(nodes, 'pod-ip', (n) => (n === 'n2' ? undefined : `127.0.0.${n.slice(1)}`));

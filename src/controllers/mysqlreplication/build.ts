@@ -7,6 +7,7 @@ import type { MysqlReplication, MysqlReplicationTopologyNode } from '../../apis/
 import type { DesiredTopology, NodeAddress, NodeState } from '../../engines/mysql/index.ts';
 import { errantGtids } from '../../engines/mysql/index.ts';
 import { controllerReference } from '../../runtime/index.ts';
+import type { AddressMode } from '../address-mode.ts';
 
 export const NAME_LABEL = 'compose-operator/mysql-replication.name';
 export const READONLY_LABEL = 'compose-operator/mysql-replication.readonly';
@@ -35,6 +36,29 @@ export function nodesOf(cr: MysqlReplication): NodeRef[] {
       role: 'replica' as const,
     })),
   ];
+}
+
+/**
+ * Addresses by node name in an address mode (see ../address-mode.ts); a node whose pod has no IP yet (pod-ip mode)
+ * is missing, with the reason in `missing`.
+ */
+export function nodeAddresses(
+  nodes: readonly NodeRef[],
+  mode: AddressMode,
+  podIp: (name: string) => string | undefined,
+): { addresses: Record<string, NodeAddress>; missing: Record<string, string> } {
+  const addresses: Record<string, NodeAddress> = {};
+  const missing: Record<string, string> = {};
+  for (const n of nodes) {
+    if (mode === 'host') {
+      addresses[n.name] = { host: n.host, port: n.port };
+      continue;
+    }
+    const ip = podIp(n.name);
+    if (ip) addresses[n.name] = { host: ip, port: n.port };
+    else missing[n.name] = `pod ${n.name} has no IP (address mode pod-ip)`;
+  }
+  return { addresses, missing };
 }
 
 export function desiredTopology(

@@ -13,7 +13,6 @@ import {
   applySteps,
   connectNode,
   type MysqlEngineError,
-  type NodeAddress,
   observeTopology,
   planTopology,
   type Session,
@@ -21,21 +20,21 @@ import {
 } from '../../engines/mysql/index.ts';
 import {
   type Condition,
+  type ControllerRegistration,
   type GroupVersionKind,
   type KubeObject,
   type Manager,
-  type ReconcileContext,
-  type Request,
+  type ObjectContext,
   requeueAfter,
   setCondition,
 } from '../../runtime/index.ts';
-import type { ControllerRegistration } from '../index.ts';
-import { type AddressMode, nodeAddresses, resolveAddressMode } from './addressMode.ts';
+import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
 import {
   buildServices,
   desiredTopology,
   judgeNodes,
   NAME_LABEL,
+  nodeAddresses,
   nodesOf,
   podLabels,
   readonlyServiceName,
@@ -53,79 +52,45 @@ const SECRET: GroupVersionKind = { apiVersion: 'v1', kind: 'Secret' };
 const SERVICE: GroupVersionKind = { apiVersion: 'v1', kind: 'Service' };
 
 export interface MysqlReplicationOptions {
-  /** default: resolveAddressMode() (flag / STATECRAFT_ADDRESS_MODE / auto) */
+  /** how database pods are reached; default: resolveAddressMode('auto') */
   addressMode?: AddressMode;
-  /** database re-observation interval; default 10 s (STATECRAFT_MYSQL_RESYNC_SECONDS) */
+  /** database re-observation interval; default 10 s */
   resyncMs?: number;
   /** how long a switchover waits for the candidate to catch up; default 10 s */
   catchUpTimeoutMs?: number;
   connectTimeoutMs?: number;
 }
 
-/** Which CRs name which pods/Secrets, so their events map to CRs without listing (map functions are sync). */
-class RefIndex {
-  private readonly refs = new Map<string, Set<string>>();
-  private readonly byCr = new Map<string, string[]>();
-  record(crKey: string, refs: string[]): void {
-    this.forget(crKey);
-    this.byCr.set(crKey, refs);
-    for (const r of refs) {
-      const s = this.refs.get(r) ?? new Set<string>();
-      s.add(crKey);
-      this.refs.set(r, s);
-    }
-  }
-  forget(crKey: string): void {
-    for (const r of this.byCr.get(crKey) ?? []) this.refs.get(r)?.delete(crKey);
-    this.byCr.delete(crKey);
-  }
-  lookup(ref: string): Request[] {
-    return [...(this.refs.get(ref) ?? [])].map((k) => {
-      const [namespace, name] = k.split('/');
-      return { namespace, name };
-    });
-  }
-}
+/** The AES key Secret a CR reads (compose-operator's defaults). */
+const aesSecretOf = (cr: MysqlReplication) => ({
+  name: cr.spec.aesSecret?.name ?? 'aes-secret-key',
+  key: cr.spec.aesSecret?.key ?? 'AES_SECRET_KEY',
+});
 
 export function mysqlReplicationController(options: MysqlReplicationOptions = {}): ControllerRegistration {
-  return (mgr) => {
-    const index = new RefIndex();
-    const ref = (kind: string, obj: KubeObject) => `${kind}:${obj.metadata?.namespace}/${obj.metadata?.name}`;
-    const resyncMs = options.resyncMs ?? Number(process.env.STATECRAFT_MYSQL_RESYNC_SECONDS ?? 10) * 1000;
-    const addressMode = options.addressMode ?? resolveAddressMode(undefined);
-    mgr
-      .controller('mysqlreplication')
-      .for(MYSQL_REPLICATION)
-      .owns(SERVICE)
-      .watches(POD, (o) => index.lookup(ref('pod', o)))
-      .watches(SECRET, (o) => index.lookup(ref('secret', o)))
-      .withOptions({ maxConcurrentReconciles: 10 })
-      .complete(async (ctx, req) => {
-        const cr = await mgr.cache.get<MysqlReplication>(MYSQL_REPLICATION, req.namespace, req.name);
-        const crKey = `${req.namespace}/${req.name}`;
-        if (!cr) {
-          index.forget(crKey);
-          for (const k of lastConditions.keys()) if (k.startsWith(`${crKey}/`)) lastConditions.delete(k);
-          return;
-        }
-        const ns = req.namespace!;
-        const aes = {
-          name: cr.spec.aesSecret?.name ?? 'aes-secret-key',
-          key: cr.spec.aesSecret?.key ?? 'AES_SECRET_KEY',
-        };
-        index.record(crKey, [
-          ...nodesOf(cr).map((n) => `pod:${ns}/${n.name}`),
-          `secret:${ns}/${cr.spec.secret.name}`,
-          `secret:${ns}/${aes.name}`,
-        ]);
-        await reconcileOne(mgr, ctx, cr, {
-          addressMode,
-          catchUpTimeoutMs: options.catchUpTimeoutMs,
-          connectTimeoutMs: options.connectTimeoutMs,
-          aes,
+  const resyncMs = options.resyncMs ?? 10_000;
+  const addressMode = options.addressMode ?? resolveAddressMode(undefined);
+  return {
+    name: 'mysqlreplication',
+    register(mgr) {
+      mgr
+        .controller('mysqlreplication')
+        .for(MYSQL_REPLICATION)
+        .owns(SERVICE)
+        .watches(POD, { referencedBy: (cr) => nodesOf(cr as MysqlReplication).map((n) => n.name) })
+        .watches(SECRET, {
+          referencedBy: (cr) => [(cr as MysqlReplication).spec.secret.name, aesSecretOf(cr as MysqlReplication).name],
+        })
+        .withOptions({ maxConcurrentReconciles: 10 })
+        .reconcile<MysqlReplication>(async (ctx, cr) => {
+          await reconcileOne(mgr, ctx, cr, {
+            addressMode,
+            catchUpTimeoutMs: options.catchUpTimeoutMs,
+            connectTimeoutMs: options.connectTimeoutMs,
+          });
+          return requeueAfter(resyncMs);
         });
-        return requeueAfter(resyncMs);
-      });
+    },
   };
 }
 
@@ -133,15 +98,14 @@ interface PassOptions {
   addressMode: AddressMode;
   catchUpTimeoutMs?: number;
   connectTimeoutMs?: number;
-  aes: { name: string; key: string };
 }
 
 async function readCredentials(
   mgr: Manager,
   cr: MysqlReplication,
-  aes: { name: string; key: string },
 ): Promise<{ admin: Credential; replication: Credential }> {
   const ns = cr.metadata.namespace;
+  const aes = aesSecretOf(cr);
   const aesSecret = await mgr.cache.get<KubeObject & { data?: Record<string, string> }>(SECRET, ns, aes.name);
   if (!aesSecret) throw new CredentialError('SECRET_KEY_MISSING', `AES key Secret ${aes.name} not found`);
   const keyB64 = aesSecret.data?.[aes.key];
@@ -158,16 +122,15 @@ async function readCredentials(
   };
 }
 
-const lastConditions = new Map<string, Condition[]>();
-
-async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplication, o: PassOptions): Promise<void> {
-  const events = mgr.events('mysqlreplication');
+async function reconcileOne(
+  mgr: Manager,
+  ctx: ObjectContext<MysqlReplication>,
+  cr: MysqlReplication,
+  o: PassOptions,
+): Promise<void> {
   const generation = cr.metadata.generation;
-  // the conditions this process wrote last are newer than a cache that has not seen that write yet; starting from
-  // a stale copy would move lastTransitionTime and cost a status write on a converged topology
-  const crKey = `${cr.metadata.namespace}/${cr.metadata.name}/${cr.metadata.uid}`;
-  let conditions: Condition[] =
-    lastConditions.get(crKey) ?? (cr.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+  // cr.status is the freshest known (the object reconciler's read-your-writes), so times and transitions hold
+  let conditions: Condition[] = (cr.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
   const topologyFailed = (reason: string, message: string) => {
     conditions = setCondition(conditions, {
       type: 'TopologyReady',
@@ -181,15 +144,14 @@ async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplic
   // --- credentials ---
   let creds: { admin: Credential; replication: Credential };
   try {
-    creds = await readCredentials(mgr, cr, o.aes);
+    creds = await readCredentials(mgr, cr);
   } catch (err) {
     const reason =
       err instanceof CredentialError && err.code === 'IMPLAUSIBLE_PLAINTEXT' ? 'WrongAesKey' : 'CredentialsUnavailable';
     const message = (err as Error).message;
     topologyFailed(reason, message);
-    events.event(cr, { type: 'Warning', reason: 'ErrSynced', action: 'Reconcile', note: message });
-    await mgr.patchStatus(cr, { ready: false, conditions, observedGeneration: generation });
-    lastConditions.set(crKey, conditions);
+    ctx.event({ type: 'Warning', reason: 'ErrSynced', action: 'Reconcile', note: message });
+    await ctx.patchStatus({ ready: false, conditions, observedGeneration: generation });
     return;
   }
 
@@ -245,6 +207,7 @@ async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplic
         );
       }
       if (steps.length) {
+        ctx.signal.throwIfAborted(); // stopping or no longer the leader: change nothing
         ctx.log.info({ steps: steps.map((s) => s.kind) }, 'applying topology steps');
         results.push(
           ...(await applySteps(sessions, steps, {
@@ -256,7 +219,7 @@ async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplic
           })),
         );
       }
-      reportSteps(events, cr, results);
+      reportSteps(ctx, results);
     }
 
     // --- observe, label, serve, report ---
@@ -274,10 +237,7 @@ async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplic
     let servicesOk = labelsOk;
     try {
       for (const s of services.apply) await mgr.apply(s as KubeObject);
-      for (const name of services.remove) {
-        if (await mgr.cache.get(SERVICE, cr.metadata.namespace, name))
-          await mgr.client.delete(SERVICE, cr.metadata.namespace, name);
-      }
+      await ctx.deleteOwned(services.remove.map((name) => ({ ...SERVICE, name })));
     } catch (err) {
       servicesOk = false;
       problems.push(`services: ${(err as Error).message}`);
@@ -321,7 +281,7 @@ async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplic
       observedGeneration: generation,
     });
     const hasReplicas = services.remove.length === 0;
-    await mgr.patchStatus(cr, {
+    await ctx.patchStatus({
       topology,
       ready,
       readwriteService: readwriteServiceName(cr),
@@ -329,7 +289,6 @@ async function reconcileOne(mgr: Manager, ctx: ReconcileContext, cr: MysqlReplic
       conditions,
       observedGeneration: generation,
     });
-    lastConditions.set(crKey, conditions);
   } finally {
     await Promise.all(Object.values(sessions).map((s) => s?.close()));
   }
@@ -355,19 +314,19 @@ function conditionReason(code: string | undefined): string {
   }
 }
 
-function reportSteps(events: ReturnType<Manager['events']>, cr: MysqlReplication, results: StepResult[]): void {
+function reportSteps(ctx: ObjectContext<MysqlReplication>, results: StepResult[]): void {
   for (const r of results) {
     if (r.step.kind === 'switchover') {
       const s = r.switchover;
       if (s?.outcome === 'promoted') {
-        events.event(cr, {
+        ctx.event({
           type: 'Normal',
           reason: 'SwitchoverCompleted',
           action: 'Switchover',
           note: `${r.step.to} promoted after ${r.step.from} was fenced at ${s.fencedPosition}; writes unavailable ${s.writeUnavailableMs} ms`,
         });
       } else {
-        events.event(cr, {
+        ctx.event({
           type: 'Warning',
           reason: 'SwitchoverRefused',
           action: 'Switchover',
@@ -375,14 +334,14 @@ function reportSteps(events: ReturnType<Manager['events']>, cr: MysqlReplication
         });
       }
     } else if (r.step.kind === 'promote' && r.ok) {
-      events.event(cr, {
+      ctx.event({
         type: 'Warning',
         reason: 'PromotedWithoutSource',
         action: 'Failover',
         note: `${r.step.node} promoted after applying all it had received, because ${r.step.reason}`,
       });
     } else if (!r.ok) {
-      events.event(cr, {
+      ctx.event({
         type: 'Warning',
         reason: r.code === 'ERRANT_TRANSACTIONS' ? 'ErrantTransactions' : 'ErrSynced',
         action: 'Reconcile',
@@ -391,7 +350,7 @@ function reportSteps(events: ReturnType<Manager['events']>, cr: MysqlReplication
     }
   }
   if (results.length && results.every((r) => r.ok)) {
-    events.event(cr, {
+    ctx.event({
       type: 'Normal',
       reason: 'Synced',
       action: 'Reconcile',
@@ -411,5 +370,3 @@ async function applyLabels(
     await mgr.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: cr.metadata.namespace, labels: l } });
   }
 }
-
-export type { NodeAddress };

@@ -1,8 +1,8 @@
 /** ShazamqCluster controller: the shared broker-cluster reconciler with Shazamq's build and `status.brokers`. */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ShazamqCluster } from '../../apis/shazamqcluster.ts';
-import type { Manager } from '../../runtime/index.ts';
-import { type BrokerCR, registerBrokerController } from '../broker-cluster/controller.ts';
+import type { ControllerRegistration } from '../../runtime/index.ts';
+import { type BrokerCR, brokerClusterController } from '../broker-cluster/controller.ts';
 import { podOrdinal, podReady } from '../broker-cluster/status.ts';
 import { buildShazamq } from './build.ts';
 
@@ -16,8 +16,8 @@ export function shazamqBrokers(pods: V1Pod[]) {
     .sort((a, b) => a.id - b.id);
 }
 
-export function registerShazamqController(mgr: Manager): void {
-  registerBrokerController<BrokerCR>(mgr, {
+export function shazamqClusterController(): ControllerRegistration {
+  return brokerClusterController<BrokerCR>({
     controller: 'shazamqcluster',
     gvk: SHAZAMQ_GVK,
     build: (cr, observed) => buildShazamq(cr as unknown as ShazamqCluster, observed),

@@ -5,11 +5,11 @@
  * streambus_operator_reconcile_duration_seconds.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { StreamBusCluster } from '../../apis/streambuscluster.ts';
-import type { Manager } from '../../runtime/index.ts';
+import type { ControllerRegistration } from '../../runtime/index.ts';
 import { headlessServiceName } from '../../workloads/statefulset-cluster.ts';
-import { type BrokerCR, registerBrokerController } from '../broker-cluster/controller.ts';
+import { type BrokerCR, brokerClusterController } from '../broker-cluster/controller.ts';
 import { crIdentity } from '../broker-cluster/desired.ts';
 import { podOrdinal } from '../broker-cluster/status.ts';
 import { buildStreamBus, streamBusPorts } from './build.ts';
@@ -27,8 +27,27 @@ export function streamBusEndpoints(cr: StreamBusCluster, pods: V1Pod[]): string[
     .map((p) => `${p.metadata?.name}.${headless}.${namespace}.svc:${port}`);
 }
 
-export function registerStreamBusController(mgr: Manager): void {
-  const registers = [mgr.metrics.registry];
+export function streamBusClusterController(): ControllerRegistration {
+  let metrics: ReturnType<typeof streamBusMetrics> | undefined;
+  const broker = brokerClusterController<BrokerCR>({
+    controller: 'streambuscluster',
+    gvk: STREAMBUS_GVK,
+    build: (cr, observed) => buildStreamBus(cr as unknown as StreamBusCluster, observed),
+    extraStatus: (cr, pods) => ({ endpoints: streamBusEndpoints(cr as unknown as StreamBusCluster, pods) }),
+    observeReconcile: (result, seconds) => metrics?.observe(result, seconds),
+  });
+  return {
+    name: broker.name,
+    register(mgr) {
+      metrics = streamBusMetrics(mgr.metrics.registry);
+      broker.register(mgr);
+    },
+  };
+}
+
+/** The operator metrics the StreamBus README documents, on the manager's registry. */
+function streamBusMetrics(registry: Registry) {
+  const registers = [registry];
   const total = new Counter({
     name: 'streambus_operator_reconcile_total',
     help: 'StreamBusCluster reconciles, by result (success, error)',
@@ -48,15 +67,11 @@ export function registerStreamBusController(mgr: Manager): void {
   });
   for (const result of ['success', 'error']) total.inc({ result }, 0);
   errors.inc(0);
-  registerBrokerController<BrokerCR>(mgr, {
-    controller: 'streambuscluster',
-    gvk: STREAMBUS_GVK,
-    build: (cr, observed) => buildStreamBus(cr as unknown as StreamBusCluster, observed),
-    extraStatus: (cr, pods) => ({ endpoints: streamBusEndpoints(cr as unknown as StreamBusCluster, pods) }),
-    observeReconcile: (result, seconds) => {
+  return {
+    observe(result: 'success' | 'error', seconds: number) {
       total.inc({ result });
       if (result === 'error') errors.inc();
       duration.observe(seconds);
     },
-  });
+  };
 }
