@@ -21,3 +21,23 @@ for (const [name, command, args] of [
     assert.equal(result.code, 0, result.output.slice(0, 8000));
   });
 }
+
+/** The shape rules of the code base, checked so they stay true. */
+test('src/runtime imports nothing from the rest of src; src/controllers keeps no module-global state', async () => {
+  const { readFile, glob } = await import('node:fs/promises');
+  const problems: string[] = [];
+  for await (const file of glob('src/runtime/**/*.ts')) {
+    if (file.endsWith('.test.ts')) continue;
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/from '(\.\.\/[^']+)'/g)) problems.push(`${file} imports ${m[1]}`);
+  }
+  for await (const file of glob('src/controllers/**/*.ts')) {
+    if (file.endsWith('.test.ts')) continue;
+    const text = await readFile(file, 'utf8');
+    // top-level mutable state: `let x`, or a module-level Map/Set/array written by reconciles
+    for (const m of text.matchAll(/^(?:export )?(?:let |const \w+ = new (?:Map|Set|WeakMap)\b)/gm)) {
+      problems.push(`${file}: module-global state: ${m[0]}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});

@@ -1,3 +1,5 @@
+import { StatecraftError } from '../runtime/errors.ts';
+
 /** One `statecraft <name>` subcommand. Each lives in its own file under commands/ and is listed in commands/index.ts. */
 export interface Command {
   name: string;
@@ -7,9 +9,8 @@ export interface Command {
 }
 
 /** An error whose message is meant for the user as is: printed without a stack trace, exit code 1. */
-export class UserError extends Error {
+export class UserError extends StatecraftError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UserError';
+    super('ERR_CLI_USAGE', message);
   }
 }

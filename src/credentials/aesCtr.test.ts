@@ -46,20 +46,30 @@ test('random IVs: two encryptions differ but both decrypt', () => {
 });
 
 const errorCases: Array<[string, () => unknown, string, RegExp]> = [
-  ['short key', () => encryptCredential('x', 'short'), 'AES_KEY_LENGTH', /exactly 32 bytes.*got 5/],
-  ['long key', () => decryptCredential(Buffer.alloc(20), 'k'.repeat(33)), 'AES_KEY_LENGTH', /got 33/],
-  ['multi-byte key counted in bytes', () => encryptCredential('x', 'ü'.repeat(32)), 'AES_KEY_LENGTH', /got 64/],
-  ['value of only an IV', () => decryptCredential(Buffer.alloc(16), 'k'.repeat(32)), 'VALUE_TOO_SHORT', /16 bytes/],
+  ['short key', () => encryptCredential('x', 'short'), 'ERR_CREDENTIAL_AES_KEY_LENGTH', /exactly 32 bytes.*got 5/],
+  ['long key', () => decryptCredential(Buffer.alloc(20), 'k'.repeat(33)), 'ERR_CREDENTIAL_AES_KEY_LENGTH', /got 33/],
+  [
+    'multi-byte key counted in bytes',
+    () => encryptCredential('x', 'ü'.repeat(32)),
+    'ERR_CREDENTIAL_AES_KEY_LENGTH',
+    /got 64/,
+  ],
+  [
+    'value of only an IV',
+    () => decryptCredential(Buffer.alloc(16), 'k'.repeat(32)),
+    'ERR_CREDENTIAL_VALUE_TOO_SHORT',
+    /16 bytes/,
+  ],
   [
     'empty value',
     () => decryptCredentialBytes(Buffer.alloc(0), 'k'.repeat(32), 'mysql.bin'),
-    'VALUE_TOO_SHORT',
+    'ERR_CREDENTIAL_VALUE_TOO_SHORT',
     /mysql\.bin is 0 bytes/,
   ],
   [
     'wrong key',
     () => decryptCredential(Buffer.from(vectors[0].binBase64, 'base64'), 'x'.repeat(32)),
-    'IMPLAUSIBLE_PLAINTEXT',
+    'ERR_CREDENTIAL_IMPLAUSIBLE_PLAINTEXT',
     /wrong AES key\?/,
   ],
 ];
@@ -115,10 +125,12 @@ test('credentialFromSecret reads base64 Secret data; the data key is the user na
   assert.throws(
     () => credentialFromSecret({ mysql: v.binBase64 }, 'replication', v.aesKey, 'mysql-credentials'),
     (err: CredentialError) =>
-      err.code === 'SECRET_KEY_MISSING' && /mysql-credentials has no key 'replication'/.test(err.message),
+      err.code === 'ERR_CREDENTIAL_SECRET_KEY_MISSING' &&
+      /mysql-credentials has no key 'replication'/.test(err.message),
   );
   assert.throws(
     () => credentialFromSecret({ mysql: v.binBase64 }, 'mysql', 'z'.repeat(32), 'mysql-credentials'),
-    (err: CredentialError) => err.code === 'IMPLAUSIBLE_PLAINTEXT' && /mysql-credentials key 'mysql'/.test(err.message),
+    (err: CredentialError) =>
+      err.code === 'ERR_CREDENTIAL_IMPLAUSIBLE_PLAINTEXT' && /mysql-credentials key 'mysql'/.test(err.message),
   );
 });

@@ -8,19 +8,22 @@
  * garbage to a database login (where it would surface as a confusing ACCESS_DENIED).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { StatecraftError } from '../runtime/errors.ts';
 
 export const IV_LENGTH = 16;
 export const KEY_LENGTH = 32;
 
-export type CredentialErrorCode = 'AES_KEY_LENGTH' | 'VALUE_TOO_SHORT' | 'IMPLAUSIBLE_PLAINTEXT' | 'SECRET_KEY_MISSING';
+export type CredentialErrorCode =
+  | 'ERR_CREDENTIAL_AES_KEY_LENGTH'
+  | 'ERR_CREDENTIAL_VALUE_TOO_SHORT'
+  | 'ERR_CREDENTIAL_IMPLAUSIBLE_PLAINTEXT'
+  | 'ERR_CREDENTIAL_SECRET_KEY_MISSING';
 
 /** A credential could not be encrypted or decrypted. The message never contains the key or the plaintext. */
-export class CredentialError extends Error {
-  readonly code: CredentialErrorCode;
+export class CredentialError extends StatecraftError {
+  declare readonly code: CredentialErrorCode;
   constructor(code: CredentialErrorCode, message: string) {
-    super(message);
-    this.name = 'CredentialError';
-    this.code = code;
+    super(code, message);
   }
 }
 
@@ -29,7 +32,7 @@ export function aesKeyBytes(key: string | Uint8Array, what = 'AES key'): Buffer 
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
   if (bytes.length !== KEY_LENGTH) {
     throw new CredentialError(
-      'AES_KEY_LENGTH',
+      'ERR_CREDENTIAL_AES_KEY_LENGTH',
       `${what} must be exactly ${KEY_LENGTH} bytes for AES-256, got ${bytes.length}`,
     );
   }
@@ -51,7 +54,7 @@ export function decryptCredentialBytes(value: Uint8Array, key: string | Uint8Arr
   const k = aesKeyBytes(key);
   if (value.length <= IV_LENGTH) {
     throw new CredentialError(
-      'VALUE_TOO_SHORT',
+      'ERR_CREDENTIAL_VALUE_TOO_SHORT',
       `${what} is ${value.length} bytes; it must hold a ${IV_LENGTH}-byte IV followed by at least one byte of ciphertext`,
     );
   }
@@ -85,7 +88,7 @@ export function decryptCredential(value: Uint8Array, key: string | Uint8Array, w
   const bytes = decryptCredentialBytes(value, key, what);
   if (!isPlausibleText(bytes)) {
     throw new CredentialError(
-      'IMPLAUSIBLE_PLAINTEXT',
+      'ERR_CREDENTIAL_IMPLAUSIBLE_PLAINTEXT',
       `${what} decrypts to non-printable bytes: wrong AES key? (or the value was not made by aes-tool)`,
     );
   }

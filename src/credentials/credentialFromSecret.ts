@@ -18,7 +18,7 @@ export function credentialFromSecret(
 ): Credential {
   const encoded = data?.[username];
   if (encoded === undefined) {
-    throw new CredentialError('SECRET_KEY_MISSING', `Secret ${secretName} has no key '${username}'`);
+    throw new CredentialError('ERR_CREDENTIAL_SECRET_KEY_MISSING', `Secret ${secretName} has no key '${username}'`);
   }
   const password = decryptCredential(Buffer.from(encoded, 'base64'), aesKey, `Secret ${secretName} key '${username}'`);
   return { username, password };

@@ -3,15 +3,15 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StatecraftError } from '../runtime/errors.ts';
 import { binDir, cacheDir } from './paths.ts';
 import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION, stagingVersion } from './versions.ts';
 
 /** A build that could not finish: one message a person can act on, and where the full log is. */
-export class BuildError extends Error {
+export class BuildError extends StatecraftError {
   readonly logPath: string | undefined;
   constructor(message: string, logPath?: string) {
-    super(logPath ? `${message} (build log: ${logPath})` : message);
-    this.name = 'BuildError';
+    super('ERR_DEVCLUSTER_BUILD', logPath ? `${message} (build log: ${logPath})` : message);
     this.logPath = logPath;
   }
 }

@@ -213,6 +213,16 @@ test('MysqlReplication on real MariaDB pods: topology, Services, 1000 rows, swit
   assert.equal(final.status?.topology?.[old].role, 'Replica');
   assert.equal(final.status?.topology?.[old].readonly, true);
   assert.equal(final.status?.topology?.[old].sourceHost, ip(source));
+  // the promoted source keeps no key of its replica days (status maps lose keys no longer reported)
+  const promoted = final.status?.topology?.[source] as Record<string, unknown> | undefined;
+  assert.equal(promoted?.role, 'Source');
+  for (const key of ['sourceHost', 'sourcePort', 'replicaIO', 'replicaSQL']) {
+    assert.equal(
+      promoted?.[key],
+      undefined,
+      `stale topology key ${key} on the promoted source: ${JSON.stringify(promoted)}`,
+    );
+  }
 
   // an errant transaction on a replica: reported, and the replica leaves the read-only Service
   const root = await mysql.createConnection({ host: ip('db-2'), port: 3306, user: 'mysql', password: ADMIN_PW });

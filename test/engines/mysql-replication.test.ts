@@ -96,7 +96,7 @@ test('an errant transaction on a replica is detected and the replica is not re-p
   const results = await h.converge(h.desired('node-0', ['node-1', 'node-2']));
   const blocked = results.find((r) => r.step.kind === 'blocked');
   assert.ok(blocked, JSON.stringify(results));
-  assert.equal(blocked.code, 'ERRANT_TRANSACTIONS');
+  assert.equal(blocked.code, 'ERR_MYSQL_ERRANT_TRANSACTIONS');
   assert.equal(blocked.step.kind === 'blocked' && blocked.step.node, 'node-2');
   assert.match(blocked.message ?? '', new RegExp(`0-${servers[2].serverId}-\\d+`));
   // node-1 is clean and stays untouched

@@ -163,7 +163,7 @@ test('a candidate that cannot catch up is refused and the old source is writable
     const results = await h.converge(h.desired('node-2', ['node-1', 'node-0']), { catchUpTimeoutMs: 1500 });
     const sw = results.find((r) => r.step.kind === 'switchover');
     assert.ok(sw && !sw.ok, JSON.stringify(results));
-    assert.equal(sw.code, 'CATCHUP_TIMEOUT');
+    assert.equal(sw.code, 'ERR_MYSQL_CATCHUP_TIMEOUT');
     assert.match(sw.message ?? '', /did not apply .* within 1500 ms; switchover refused/);
     assert.ok(Date.now() - started < 15_000);
     assert.equal(sw.switchover?.outcome === 'refused' && sw.switchover.unfenced, true);
@@ -247,7 +247,7 @@ test('a root session writing during the fence is stopped: FLUSH TABLES WITH READ
   if (missing.length) {
     const plan = await h.converge(h.desired('node-0', ['node-1', 'node-2']));
     assert.ok(
-      plan.some((r) => r.code === 'ERRANT_TRANSACTIONS'),
+      plan.some((r) => r.code === 'ERR_MYSQL_ERRANT_TRANSACTIONS'),
       `lost without errant report: ${missing.length}`,
     );
   }

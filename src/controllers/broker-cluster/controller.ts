@@ -15,6 +15,7 @@ import {
   type ControllerRegistration,
   done,
   type GroupVersionKind,
+  isConflict,
   isInvalid,
   type KubeObject,
   type Manager,
@@ -148,10 +149,19 @@ function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind: Broke
     for (const obj of desired.objects) {
       const isSts = obj.kind === 'StatefulSet';
       if (isSts && missing.length) continue;
+      // With an autoscaler, the replica count written is the one just read: the apply carries that read's
+      // resourceVersion as a precondition, so an HPA scale landing in between fails it (409, retried with the new
+      // count) instead of being undone.
+      const applied =
+        isSts && cr.spec.autoscaling && liveSts?.metadata?.resourceVersion
+          ? { ...obj, metadata: { ...obj.metadata, resourceVersion: liveSts.metadata.resourceVersion } }
+          : obj;
       try {
-        const { object } = await mgr.apply(obj as KubeObject);
+        const { object } = await mgr.apply(applied as KubeObject);
         if (isSts) sts = object as V1StatefulSet & KubeObject;
       } catch (err) {
+        // the StatefulSet changed since it was read (an HPA scale): read it again and redo the pass
+        if (applied !== obj && isConflict(err)) return requeueAfter(0);
         // 422: the API server refuses the change (e.g. claim templates are immutable); retrying cannot help, the
         // user must change the spec back — say so instead of looping
         if (!isInvalid(err)) throw err;

@@ -107,13 +107,18 @@ async function readCredentials(
   const ns = cr.metadata.namespace;
   const aes = aesSecretOf(cr);
   const aesSecret = await mgr.cache.get<KubeObject & { data?: Record<string, string> }>(SECRET, ns, aes.name);
-  if (!aesSecret) throw new CredentialError('SECRET_KEY_MISSING', `AES key Secret ${aes.name} not found`);
+  if (!aesSecret)
+    throw new CredentialError('ERR_CREDENTIAL_SECRET_KEY_MISSING', `AES key Secret ${aes.name} not found`);
   const keyB64 = aesSecret.data?.[aes.key];
   if (keyB64 === undefined)
-    throw new CredentialError('SECRET_KEY_MISSING', `Secret ${aes.name} has no key '${aes.key}'`);
+    throw new CredentialError('ERR_CREDENTIAL_SECRET_KEY_MISSING', `Secret ${aes.name} has no key '${aes.key}'`);
   const key = Buffer.from(keyB64, 'base64');
   const secret = await mgr.cache.get<KubeObject & { data?: Record<string, string> }>(SECRET, ns, cr.spec.secret.name);
-  if (!secret) throw new CredentialError('SECRET_KEY_MISSING', `credentials Secret ${cr.spec.secret.name} not found`);
+  if (!secret)
+    throw new CredentialError(
+      'ERR_CREDENTIAL_SECRET_KEY_MISSING',
+      `credentials Secret ${cr.spec.secret.name} not found`,
+    );
   const adminUser = cr.spec.secret.mysql ?? 'mysql';
   const replUser = cr.spec.secret.replication ?? 'replication';
   return {
@@ -147,7 +152,9 @@ async function reconcileOne(
     creds = await readCredentials(mgr, cr);
   } catch (err) {
     const reason =
-      err instanceof CredentialError && err.code === 'IMPLAUSIBLE_PLAINTEXT' ? 'WrongAesKey' : 'CredentialsUnavailable';
+      err instanceof CredentialError && err.code === 'ERR_CREDENTIAL_IMPLAUSIBLE_PLAINTEXT'
+        ? 'WrongAesKey'
+        : 'CredentialsUnavailable';
     const message = (err as Error).message;
     topologyFailed(reason, message);
     ctx.event({ type: 'Warning', reason: 'ErrSynced', action: 'Reconcile', note: message });
@@ -296,18 +303,18 @@ async function reconcileOne(
 
 function conditionReason(code: string | undefined): string {
   switch (code) {
-    case 'CONNECT_FAILED':
+    case 'ERR_MYSQL_CONNECT_FAILED':
       return 'NodeUnreachable';
-    case 'ACCESS_DENIED':
+    case 'ERR_MYSQL_ACCESS_DENIED':
       return 'AccessDenied';
-    case 'CATCHUP_TIMEOUT':
-    case 'NOT_REPLICATING':
+    case 'ERR_MYSQL_CATCHUP_TIMEOUT':
+    case 'ERR_MYSQL_NOT_REPLICATING':
       return 'SwitchoverRefused';
-    case 'ERRANT_TRANSACTIONS':
+    case 'ERR_MYSQL_ERRANT_TRANSACTIONS':
       return 'ErrantTransactions';
-    case 'SOURCE_UNREACHABLE':
+    case 'ERR_MYSQL_SOURCE_UNREACHABLE':
       return 'NodeUnreachable';
-    case 'UNSUPPORTED_VERSION':
+    case 'ERR_MYSQL_UNSUPPORTED_VERSION':
       return 'UnsupportedVersion';
     default:
       return 'SyncTopologyFailed';
@@ -343,7 +350,7 @@ function reportSteps(ctx: ObjectContext<MysqlReplication>, results: StepResult[]
     } else if (!r.ok) {
       ctx.event({
         type: 'Warning',
-        reason: r.code === 'ERRANT_TRANSACTIONS' ? 'ErrantTransactions' : 'ErrSynced',
+        reason: r.code === 'ERR_MYSQL_ERRANT_TRANSACTIONS' ? 'ErrantTransactions' : 'ErrSynced',
         action: 'Reconcile',
         note: (r.message ?? r.code ?? 'failed').slice(0, 1000),
       });

@@ -47,7 +47,7 @@ export async function applySteps(
     if (failedNodes.has(nodeName)) continue;
     const s = sessions[nodeName];
     if (!s) {
-      results.push({ step, ok: false, code: 'CONNECT_FAILED', message: `no connection to ${nodeName}` });
+      results.push({ step, ok: false, code: 'ERR_MYSQL_CONNECT_FAILED', message: `no connection to ${nodeName}` });
       continue;
     }
     const d = s.dialect;
@@ -55,7 +55,8 @@ export async function applySteps(
       switch (step.kind) {
         case 'switchover': {
           const candidate = sessions[step.to];
-          if (!candidate) throw Object.assign(new Error(`no connection to ${step.to}`), { code: 'CONNECT_FAILED' });
+          if (!candidate)
+            throw Object.assign(new Error(`no connection to ${step.to}`), { code: 'ERR_MYSQL_CONNECT_FAILED' });
           const others = ctx.desired.replicas
             .filter((r) => !r.isolated && r.name !== step.to && r.name !== step.from)
             .map((r) => sessions[r.name])
@@ -89,7 +90,7 @@ export async function applySteps(
               results.push({
                 step,
                 ok: false,
-                code: 'CATCHUP_TIMEOUT',
+                code: 'ERR_MYSQL_CATCHUP_TIMEOUT',
                 message: `${step.node} did not apply the transactions it had received (${received}) within ${timeout} s; not promoted`,
               });
               return results;
@@ -143,7 +144,7 @@ export async function applySteps(
       results.push({ step, ok: true });
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      results.push({ step, ok: false, code: e.code ?? 'QUERY_FAILED', message: e.message });
+      results.push({ step, ok: false, code: e.code ?? 'ERR_MYSQL_QUERY_FAILED', message: e.message });
       failedNodes.add(nodeName);
       // without its source nothing else can follow
       if (step.kind === 'promote' || nodeName === ctx.desired.source) return results;

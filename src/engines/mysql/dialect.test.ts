@@ -136,7 +136,7 @@ test('versions: flavor and minimum supported releases', () => {
   assert.throws(() => assertSupported(parseServerVersion('10.5.9-MariaDB')), /MariaDB 10.5.9 is not supported/);
   assert.throws(
     () => assertSupported(parseServerVersion('8.0.25')),
-    (e: { code: string }) => e.code === 'UNSUPPORTED_VERSION',
+    (e: { code: string }) => e.code === 'ERR_MYSQL_UNSUPPORTED_VERSION',
   );
   assert.throws(() => parseServerVersion('garbage'), /cannot parse/);
 });

@@ -4,15 +4,15 @@ import { classifyDriverError, MysqlEngineError, scrub } from './errors.ts';
 import { dumpGtidPosition } from './seedReplica.ts';
 
 const table: Array<[string, unknown, string]> = [
-  ['refused', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 1.2.3.4:3306' }, 'CONNECT_FAILED'],
-  ['timeout', { code: 'ETIMEDOUT', message: 'connect ETIMEDOUT' }, 'CONNECT_FAILED'],
-  ['dns', { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND db' }, 'CONNECT_FAILED'],
+  ['refused', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 1.2.3.4:3306' }, 'ERR_MYSQL_CONNECT_FAILED'],
+  ['timeout', { code: 'ETIMEDOUT', message: 'connect ETIMEDOUT' }, 'ERR_MYSQL_CONNECT_FAILED'],
+  ['dns', { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND db' }, 'ERR_MYSQL_CONNECT_FAILED'],
   [
     'access',
     { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045, sqlMessage: "Access denied for user 'x'" },
-    'ACCESS_DENIED',
+    'ERR_MYSQL_ACCESS_DENIED',
   ],
-  ['sql', { code: 'ER_PARSE_ERROR', errno: 1064, sqlMessage: 'syntax' }, 'QUERY_FAILED'],
+  ['sql', { code: 'ER_PARSE_ERROR', errno: 1064, sqlMessage: 'syntax' }, 'ERR_MYSQL_QUERY_FAILED'],
 ];
 for (const [name, err, code] of table) {
   test(`driver error ${name} → ${code}`, () => {

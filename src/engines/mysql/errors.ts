@@ -2,26 +2,26 @@
  * Errors of the MySQL/MariaDB engine. `code` is stable (controllers map it to condition reasons); messages name the
  * node and never contain a password: driver messages are scrubbed of every secret the engine knows.
  */
-export type MysqlErrorCode =
-  | 'CONNECT_FAILED'
-  | 'ACCESS_DENIED'
-  | 'UNSUPPORTED_VERSION'
-  | 'QUERY_FAILED'
-  | 'FENCE_FAILED'
-  | 'CATCHUP_TIMEOUT'
-  | 'ERRANT_TRANSACTIONS'
-  | 'NOT_REPLICATING'
-  | 'SEED_FAILED'
-  | 'SEED_TARGET_NOT_EMPTY';
+import { StatecraftError } from '../../runtime/errors.ts';
 
-export class MysqlEngineError extends Error {
-  readonly code: MysqlErrorCode;
+export type MysqlErrorCode =
+  | 'ERR_MYSQL_CONNECT_FAILED'
+  | 'ERR_MYSQL_ACCESS_DENIED'
+  | 'ERR_MYSQL_UNSUPPORTED_VERSION'
+  | 'ERR_MYSQL_QUERY_FAILED'
+  | 'ERR_MYSQL_FENCE_FAILED'
+  | 'ERR_MYSQL_CATCHUP_TIMEOUT'
+  | 'ERR_MYSQL_ERRANT_TRANSACTIONS'
+  | 'ERR_MYSQL_NOT_REPLICATING'
+  | 'ERR_MYSQL_SEED_FAILED'
+  | 'ERR_MYSQL_SEED_TARGET_NOT_EMPTY';
+
+export class MysqlEngineError extends StatecraftError {
+  declare readonly code: MysqlErrorCode;
   /** `host:port` of the node the error is about, when there is one */
   readonly node?: string;
   constructor(code: MysqlErrorCode, message: string, options?: { node?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'MysqlEngineError';
-    this.code = code;
+    super(code, message, options);
     this.node = options?.node;
   }
 }
@@ -57,10 +57,10 @@ export function classifyDriverError(
   const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };
   const detail = scrub(e.sqlMessage ?? e.message ?? String(err), secrets);
   const code: MysqlErrorCode = ACCESS_CODES.has(e.code ?? '')
-    ? 'ACCESS_DENIED'
+    ? 'ERR_MYSQL_ACCESS_DENIED'
     : CONNECT_CODES.has(e.code ?? '') || /connect|timeout/i.test(e.code ?? '')
-      ? 'CONNECT_FAILED'
-      : 'QUERY_FAILED';
+      ? 'ERR_MYSQL_CONNECT_FAILED'
+      : 'ERR_MYSQL_QUERY_FAILED';
   // The cause keeps the driver's code/errno but not its `sql` (which may contain a password).
   const cause = { code: e.code, errno: e.errno };
   return new MysqlEngineError(code, `${node}: ${doing}: ${detail}${e.code ? ` (${e.code})` : ''}`, { node, cause });

@@ -34,7 +34,9 @@ export async function observeTopology(
           );
         } catch (err) {
           errors[name] =
-            err instanceof MysqlEngineError ? err : new MysqlEngineError('QUERY_FAILED', (err as Error).message);
+            err instanceof MysqlEngineError
+              ? err
+              : new MysqlEngineError('ERR_MYSQL_QUERY_FAILED', (err as Error).message);
         }
       }),
     );

@@ -171,7 +171,7 @@ test('errant transactions block (re)pointing a replica and name the GTIDs', () =
   });
   const steps = planTopology(desired('a', ['b']), { a, b });
   assert.deepEqual(kinds(steps), ['setReadOnly:b', 'blocked:b']);
-  assert.equal(steps[1].kind === 'blocked' && steps[1].code, 'ERRANT_TRANSACTIONS');
+  assert.equal(steps[1].kind === 'blocked' && steps[1].code, 'ERR_MYSQL_ERRANT_TRANSACTIONS');
   assert.match(steps[1].kind === 'blocked' ? steps[1].message : '', /0-2-11/);
 });
 

@@ -32,7 +32,12 @@ export type Step =
   | { kind: 'changeSource'; node: string; source: string; demote: boolean }
   | { kind: 'startReplication'; node: string }
   | { kind: 'detachReplica'; node: string }
-  | { kind: 'blocked'; node: string; code: 'SOURCE_UNREACHABLE' | 'ERRANT_TRANSACTIONS'; message: string };
+  | {
+      kind: 'blocked';
+      node: string;
+      code: 'ERR_MYSQL_SOURCE_UNREACHABLE' | 'ERR_MYSQL_ERRANT_TRANSACTIONS';
+      message: string;
+    };
 
 /**
  * GTIDs `replica` has that `source` lacks, or '' when none. MariaDB: computed here from gtid_binlog_state (rule in
@@ -64,7 +69,7 @@ export function planTopology(desired: DesiredTopology, observed: ObservedTopolog
       {
         kind: 'blocked',
         node: sourceName,
-        code: 'SOURCE_UNREACHABLE',
+        code: 'ERR_MYSQL_SOURCE_UNREACHABLE',
         message: `source ${sourceName} cannot be observed; replicas are left as they are`,
       },
     ];
@@ -105,7 +110,7 @@ export function planTopology(desired: DesiredTopology, observed: ObservedTopolog
       steps.push({
         kind: 'blocked',
         node: name,
-        code: 'ERRANT_TRANSACTIONS',
+        code: 'ERR_MYSQL_ERRANT_TRANSACTIONS',
         message: `replica ${name} has transactions the source ${sourceName} lacks (${errant}); it is not (re)pointed and must be rebuilt or the transactions reconciled by hand`,
       });
       continue;

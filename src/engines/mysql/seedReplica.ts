@@ -43,12 +43,15 @@ export async function seedReplica(input: SeedInput): Promise<SeedResult> {
   const started = Date.now();
   const { replica } = input;
   if (replica.dialect.flavor !== 'mariadb') {
-    throw new MysqlEngineError('SEED_FAILED', `seeding is implemented for MariaDB only (${replica.label} is MySQL)`);
+    throw new MysqlEngineError(
+      'ERR_MYSQL_SEED_FAILED',
+      `seeding is implemented for MariaDB only (${replica.label} is MySQL)`,
+    );
   }
   const existing = await replica.run({ sql: USER_SCHEMAS_SQL, params: SYSTEM_SCHEMAS }, 'listing databases');
   if (existing.length) {
     throw new MysqlEngineError(
-      'SEED_TARGET_NOT_EMPTY',
+      'ERR_MYSQL_SEED_TARGET_NOT_EMPTY',
       `${replica.label} already has databases (${existing.map((r) => r.name).join(', ')}); seeding needs an empty server`,
       { node: replica.label },
     );
@@ -139,7 +142,7 @@ async function dumpInto(input: SeedInput, databases: string[]): Promise<string> 
   const [dumpCode, clientCode] = await Promise.all([exit(dump), exit(client)]);
   if (dumpCode !== 0 || clientCode !== 0) {
     throw new MysqlEngineError(
-      'SEED_FAILED',
+      'ERR_MYSQL_SEED_FAILED',
       scrub(
         `copying ${databases.join(', ')} from ${src.host}:${src.port} to ${dst.host}:${dst.port} failed (dump exit ${dumpCode}, load exit ${clientCode}): ${errors.dump.trim()} ${errors.client.trim()}`,
         secrets,
@@ -149,7 +152,7 @@ async function dumpInto(input: SeedInput, databases: string[]): Promise<string> 
   }
   if (position === undefined) {
     throw new MysqlEngineError(
-      'SEED_FAILED',
+      'ERR_MYSQL_SEED_FAILED',
       'the dump carried no GTID position (is binary logging on at the source?)',
     );
   }

@@ -82,7 +82,7 @@ export async function connectNode(address: NodeAddress, login: Login, options: C
     };
   } catch (err) {
     conn.destroy();
-    if (err instanceof MysqlEngineError && err.code === 'UNSUPPORTED_VERSION') {
+    if (err instanceof MysqlEngineError && err.code === 'ERR_MYSQL_UNSUPPORTED_VERSION') {
       throw new MysqlEngineError(err.code, `${label}: ${err.message}`, { node: label });
     }
     throw err;

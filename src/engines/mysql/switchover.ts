@@ -56,7 +56,7 @@ export interface SwitchoverDone {
 
 export interface SwitchoverRefused {
   outcome: 'refused';
-  code: 'CATCHUP_TIMEOUT' | 'ERRANT_TRANSACTIONS' | 'NOT_REPLICATING';
+  code: 'ERR_MYSQL_CATCHUP_TIMEOUT' | 'ERR_MYSQL_ERRANT_TRANSACTIONS' | 'ERR_MYSQL_NOT_REPLICATING';
   message: string;
   /** true when the old source was fenced and has been made writable again */
   unfenced: boolean;
@@ -93,7 +93,7 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverResu
   if (errant) {
     return {
       outcome: 'refused',
-      code: 'ERRANT_TRANSACTIONS',
+      code: 'ERR_MYSQL_ERRANT_TRANSACTIONS',
       message: `candidate ${candidate.label} has transactions the current source lacks (${errant}); promoting it would diverge`,
       unfenced: false,
     };
@@ -102,7 +102,7 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverResu
   if (rep?.sqlRunning !== 'Yes' || rep.ioRunning === 'No') {
     return {
       outcome: 'refused',
-      code: 'NOT_REPLICATING',
+      code: 'ERR_MYSQL_NOT_REPLICATING',
       message: `candidate ${candidate.label} is not replicating (IO ${rep?.ioRunning ?? 'none'}, SQL ${rep?.sqlRunning ?? 'none'}${rep?.lastSqlError ? `: ${rep.lastSqlError}` : ''}); it cannot catch up`,
       unfenced: false,
     };
@@ -147,7 +147,7 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverResu
     await unfence();
     for (const s of d.setReadOnly(false)) await oldSource.run(s).catch(() => {});
     throw new MysqlEngineError(
-      'FENCE_FAILED',
+      'ERR_MYSQL_FENCE_FAILED',
       `could not fence ${oldSource.label}: ${(err as Error).message}; it was left writable`,
       { node: oldSource.label, cause: err },
     );
@@ -183,7 +183,7 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverResu
     for (const s of d.setReadOnly(false)) await oldSource.run(s, 'unfencing: read_only=OFF');
     return {
       outcome: 'refused',
-      code: 'CATCHUP_TIMEOUT',
+      code: 'ERR_MYSQL_CATCHUP_TIMEOUT',
       message: `candidate ${candidate.label} did not apply ${fencedPosition}${missing ? ` (missing ${missing})` : ''} within ${timeoutMs} ms; switchover refused, ${oldSource.label} is writable again`,
       unfenced: true,
     };
