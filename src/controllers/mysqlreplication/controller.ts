@@ -222,6 +222,7 @@ async function reconcileOne(
             replication: { user: creds.replication.username, password: creds.replication.password },
             openSession: open,
             catchUpTimeoutMs: o.catchUpTimeoutMs,
+            signal: ctx.signal,
             log: (m) => ctx.log.info(m),
           })),
         );

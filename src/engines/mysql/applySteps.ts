@@ -10,6 +10,8 @@ export interface ApplyContext {
   openSession: (node: string) => Promise<Session>;
   semiSyncTimeoutMs?: number;
   catchUpTimeoutMs?: number;
+  /** aborted when the operator stops or loses leadership: no further step starts */
+  signal?: AbortSignal;
   log?: (message: string) => void;
 }
 
@@ -39,6 +41,10 @@ export async function applySteps(
     return { host: a.host, port: a.port, user: ctx.replication.user, password: ctx.replication.password };
   };
   for (const step of steps) {
+    if (ctx.signal?.aborted) {
+      results.push({ step, ok: false, code: 'ERR_MYSQL_ABORTED', message: 'aborted: the operator is stopping' });
+      return results;
+    }
     if (step.kind === 'blocked') {
       results.push({ step, ok: false, code: step.code, message: step.message });
       continue;
@@ -69,6 +75,7 @@ export async function applySteps(
             replication: ctx.replication,
             openFenceSession: () => ctx.openSession(step.from),
             catchUpTimeoutMs: ctx.catchUpTimeoutMs,
+            signal: ctx.signal,
             log: ctx.log,
           });
           if (result.outcome === 'refused') {

@@ -14,7 +14,8 @@ export type MysqlErrorCode =
   | 'ERR_MYSQL_ERRANT_TRANSACTIONS'
   | 'ERR_MYSQL_NOT_REPLICATING'
   | 'ERR_MYSQL_SEED_FAILED'
-  | 'ERR_MYSQL_SEED_TARGET_NOT_EMPTY';
+  | 'ERR_MYSQL_SEED_TARGET_NOT_EMPTY'
+  | 'ERR_MYSQL_ABORTED';
 
 export class MysqlEngineError extends StatecraftError {
   declare readonly code: MysqlErrorCode;

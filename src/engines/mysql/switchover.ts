@@ -38,6 +38,8 @@ export interface SwitchoverInput {
   catchUpTimeoutMs?: number;
   /** how long FLUSH TABLES WITH READ LOCK may wait for running statements; default 5 s */
   lockWaitTimeoutSeconds?: number;
+  /** aborted when the operator stops or loses leadership: checked before the promotion, which is then refused */
+  signal?: AbortSignal;
   log?: (message: string) => void;
 }
 
@@ -56,7 +58,11 @@ export interface SwitchoverDone {
 
 export interface SwitchoverRefused {
   outcome: 'refused';
-  code: 'ERR_MYSQL_CATCHUP_TIMEOUT' | 'ERR_MYSQL_ERRANT_TRANSACTIONS' | 'ERR_MYSQL_NOT_REPLICATING';
+  code:
+    | 'ERR_MYSQL_CATCHUP_TIMEOUT'
+    | 'ERR_MYSQL_ERRANT_TRANSACTIONS'
+    | 'ERR_MYSQL_NOT_REPLICATING'
+    | 'ERR_MYSQL_ABORTED';
   message: string;
   /** true when the old source was fenced and has been made writable again */
   unfenced: boolean;
@@ -178,6 +184,17 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverResu
     if (missing) caughtUp = false;
   }
   const catchUpMs = Date.now() - catchUpStart;
+  if (caughtUp && input.signal?.aborted) {
+    // this process may no longer lead: promote nothing, and leave the old source as it was found
+    await unfence();
+    for (const s of d.setReadOnly(false)) await oldSource.run(s, 'unfencing: read_only=OFF');
+    return {
+      outcome: 'refused',
+      code: 'ERR_MYSQL_ABORTED',
+      message: `switchover to ${candidate.label} aborted before the promotion (operator stopping or no longer the leader); ${oldSource.label} is writable again`,
+      unfenced: true,
+    };
+  }
   if (!caughtUp) {
     await unfence();
     for (const s of d.setReadOnly(false)) await oldSource.run(s, 'unfencing: read_only=OFF');
