@@ -20,7 +20,7 @@ export interface Harness {
   /** observe → plan → apply until nothing is planned (or `maxPasses`); returns every step result */
   converge(
     desired: DesiredTopology,
-    options?: { catchUpTimeoutMs?: number; maxPasses?: number },
+    options?: { catchUpTimeoutMs?: number; maxPasses?: number; signal?: AbortSignal; log?: (m: string) => void },
   ): Promise<StepResult[]>;
   close(): Promise<void>;
 }
@@ -66,6 +66,8 @@ export function harness(servers: MariadbServer[]): Harness {
           replication: REPLICATION,
           openSession: open,
           catchUpTimeoutMs: options.catchUpTimeoutMs,
+          signal: options.signal,
+          log: options.log,
         });
         all.push(...results);
         if (results.some((r) => !r.ok)) return all;
