@@ -25,9 +25,3 @@ export function podAddress(pod: V1Pod, mode: AddressMode, serviceName: string): 
 export function podRunning(pod: V1Pod): boolean {
   return pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp;
 }
-
-/** The StatefulSet ordinal of a pod name (`x-db-replica-2` → 2). */
-export function podOrdinal(name: string): number {
-  const m = /-([0-9]+)$/.exec(name);
-  return m ? Number(m[1]) : -1;
-}

@@ -1,8 +1,8 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
+import { canonicalResources } from '../../workloads/resources.ts';
 import { claimTemplate } from './claimTemplate.ts';
 import { childLabels, childMeta, selectorLabels } from './labels.ts';
 import { APP_VOLUME, childNames } from './names.ts';
-import { canonicalResources } from './quantity.ts';
 import { REQUESTED_REPLICAS_ANNOTATION, replicaCount } from './replicaCount.ts';
 import type { MusicService } from './types.ts';
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { type ClaimSet, claimsOf, planStorage } from './planStorage.ts';
-import { canonicalQuantity, parseQuantity } from './quantity.ts';
 
 const claim = (name: string, storage: string): V1PersistentVolumeClaim => ({
   metadata: { name },
@@ -13,13 +12,6 @@ const app = (storage: Partial<ClaimSet['storage']> & { size: string }): ClaimSet
   template: 'music-data',
   statefulSet: 'miku',
   storage: { updatePolicy: 'Resize', recreateDeletesData: false, ...storage },
-});
-
-test('quantities', () => {
-  assert.equal(parseQuantity('50Gi'), 50 * 2 ** 30);
-  assert.equal(parseQuantity('500m'), 0.5);
-  assert.equal(parseQuantity('1e3'), 1000);
-  assert.throws(() => parseQuantity('12 apples', 'storage.size'), /storage.size/);
 });
 
 test('claims are matched by exact StatefulSet name, not by prefix (upstream bug 5)', () => {
@@ -57,24 +49,6 @@ test('a shrink is refused with Resize, and with Recreate unless data loss was op
 test('converged storage plans nothing', () => {
   const plan = planStorage([app({ size: '2048Mi' })], [claim('music-data-miku-0', '2Gi')]);
   assert.deepEqual(plan, { expand: [], recreate: [], refused: [] });
-});
-
-test('canonical quantities as the API server writes them', () => {
-  const cases: [string | number, string][] = [
-    ['1000m', '1'],
-    ['500m', '500m'],
-    [0.5, '500m'],
-    ['1Gi', '1Gi'],
-    ['1024Mi', '1Gi'],
-    ['1536Mi', '1536Mi'],
-    ['512Mi', '512Mi'],
-    [1, '1'],
-    ['1000', '1k'],
-    ['1.5', '1500m'],
-    ['0.5Ki', '512'],
-    ['20Gi', '20Gi'],
-  ];
-  for (const [input, want] of cases) assert.equal(canonicalQuantity(input), want, String(input));
 });
 
 test('claims being deleted (a Recreate in progress) plan nothing', () => {

@@ -1,5 +1,5 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { parseQuantity } from './quantity.ts';
+import { parseQuantity } from '../../workloads/quantity.ts';
 import type { StorageSpec } from './types.ts';
 
 /** One StatefulSet's claims: `{template}-{statefulSet}-{ordinal}`. */

@@ -10,7 +10,8 @@ import {
   type Session,
   seedReplica,
 } from '../../engines/mysql/index.ts';
-import { type NodeAddress, podAddress, podOrdinal, podRunning } from './addresses.ts';
+import { podOrdinal } from '../../workloads/pods.ts';
+import { type NodeAddress, podAddress, podRunning } from './addresses.ts';
 import { secretValue } from './buildDbSecrets.ts';
 import type { DatabaseObservation, ReplicaObservation } from './buildStatus.ts';
 import type { StepContext } from './context.ts';
@@ -33,7 +34,7 @@ async function rolePods(c: StepContext, component: 'db-master' | 'db-replica', s
     labels: { app: c.name, component },
   })) as unknown as V1Pod[];
   const running: DbPod[] = [];
-  for (const pod of pods.sort((a, b) => podOrdinal(a.metadata!.name!) - podOrdinal(b.metadata!.name!))) {
+  for (const pod of pods.sort((a, b) => podOrdinal(a) - podOrdinal(b))) {
     const address = podRunning(pod) ? podAddress(pod, c.addressMode, service) : undefined;
     if (address) running.push({ name: pod.metadata!.name!, address });
   }
