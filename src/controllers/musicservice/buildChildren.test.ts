@@ -7,10 +7,10 @@ import type {
   V1StatefulSet,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
+import { sampleMusicService } from '../../../test/fixtures/musicservice.ts';
 import { buildChildren } from './buildChildren.ts';
 import { replicaServerId } from './buildDbConfigMap.ts';
 import { buildReplicationSecret, buildRootSecret, secretValue } from './buildDbSecrets.ts';
-import { sampleMusicService } from './testFixtures.ts';
 
 const byKey = (objs: { kind?: string; metadata?: { name?: string } }[]) =>
   new Map(objs.map((o) => [`${o.kind}/${o.metadata?.name}`, o]));
