@@ -1,40 +1,29 @@
-import type { V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
-import { type Component, childMeta } from './labels.ts';
+import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { controllerReference } from '../../runtime/index.ts';
+import { buildHorizontalPodAutoscaler } from '../../workloads/horizontal-pod-autoscaler.ts';
+import { type Component, childLabels } from './labels.ts';
 import { childNames } from './names.ts';
 import type { AutoscalingSpec, MusicService } from './types.ts';
 
-function utilization(resource: 'cpu' | 'memory', percent: number): V2MetricSpec {
-  return {
-    type: 'Resource',
-    resource: { name: resource, target: { type: 'Utilization', averageUtilization: percent } },
-  };
-}
-
+/** The shared HPA builder with a MusicService child's metadata: CPU utilization, plus memory when asked. */
 function autoscaler(
   ms: MusicService,
   name: string,
   component: Component,
   target: string,
-  spec: AutoscalingSpec,
+  autoscaling: AutoscalingSpec,
 ): V2HorizontalPodAutoscaler {
-  const metrics = [utilization('cpu', spec.targetCPUUtilizationPercentage)];
-  if (spec.targetMemoryUtilizationPercentage !== undefined) {
-    metrics.push(utilization('memory', spec.targetMemoryUtilizationPercentage));
-  }
-  return {
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: childMeta(ms, name, component),
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: target },
-      minReplicas: spec.minReplicas,
-      maxReplicas: spec.maxReplicas,
-      metrics,
-    },
-  };
+  return buildHorizontalPodAutoscaler({
+    name,
+    namespace: ms.metadata.namespace!,
+    labels: childLabels(ms.metadata.name!, component),
+    owner: controllerReference(ms),
+    target,
+    autoscaling,
+  });
 }
 
-/** HPA `{name}-autoscaler` on the app StatefulSet: CPU utilization, plus memory when asked. */
+/** HPA `{name}-autoscaler` on the app StatefulSet. */
 export function buildAppAutoscaler(ms: MusicService, spec: AutoscalingSpec): V2HorizontalPodAutoscaler {
   const names = childNames(ms.metadata.name!);
   return autoscaler(ms, names.appAutoscaler, 'music-service', names.app, spec);

@@ -1,4 +1,5 @@
 import { controllerReference } from '../../runtime/index.ts';
+import { standardLabels } from '../../workloads/labels.ts';
 import type { MusicService } from './types.ts';
 
 /** The `component` label values upstream uses; selectors match on `{app, component}`. */
@@ -9,20 +10,17 @@ export function childLabels(name: string, component: Component): Record<string, 
   return {
     app: name,
     component,
-    'app.kubernetes.io/name': 'music-service',
-    'app.kubernetes.io/instance': name,
-    'app.kubernetes.io/managed-by': 'music-operator',
+    ...standardLabels({ name: 'music-service', instance: name, managedBy: 'music-operator' }),
   };
 }
 
-/** Pod selector of a workload: `{app, component}` as upstream, so existing pods keep matching. */
+/**
+ * Pod selector of a workload: `{app, component}` as upstream, so existing pods keep matching (a StatefulSet's
+ * selector is immutable). The same mechanism as the shared builders' selectorLabels (workloads/labels.ts: a stable
+ * subset of the labels every child carries, written out with selectorString), with upstream's keys.
+ */
 export function selectorLabels(name: string, component: Component): Record<string, string> {
   return { app: name, component };
-}
-
-/** The label selector string of one instance's pods or claims of a component (exact labels, never a name prefix). */
-export function selectorString(name: string, component: Component): string {
-  return `app=${name},component=${component},app.kubernetes.io/instance=${name}`;
 }
 
 /** metadata for a child: name, namespace, labels, owner. */
