@@ -1,4 +1,5 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
+import type { MusicService } from '../../apis/musicservice.ts';
 import {
   type ControllerRegistration,
   done,
@@ -11,17 +12,12 @@ import {
   requeueAfter,
 } from '../../runtime/index.ts';
 import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
-import type { DatabaseObservation } from './buildStatus.ts';
-import type { StepContext } from './context.ts';
-import { CONFIG_MAP, HPA, MUSIC_SERVICE, POD, PVC, SECRET, SERVICE, STATEFUL_SET } from './kinds.ts';
-import type { StoragePlan } from './planStorage.ts';
-import { databaseSettings } from './settings.ts';
-import { applyChildren, observeChildren } from './stepChildren.ts';
-import { reconcileDatabase } from './stepDatabase.ts';
-import { step } from './stepError.ts';
-import { writeStatus } from './stepStatus.ts';
-import { reconcileStorage } from './stepStorage.ts';
-import type { MusicService } from './types.ts';
+import { CONFIG_MAP, HPA, MUSIC_SERVICE, POD, PVC, SECRET, SERVICE, STATEFUL_SET } from './children.ts';
+import { databaseSettings } from './database.ts';
+import { reconcileDatabase } from './replication.ts';
+import type { DatabaseObservation } from './status.ts';
+import { applyChildren, observeChildren, reconcileStorage, type StepContext, step, writeStatus } from './steps.ts';
+import type { StoragePlan } from './storage.ts';
 
 export interface MusicServiceControllerOptions {
   /** how the operator reaches database pods; default: cluster DNS in a pod, pod IPs elsewhere */
@@ -45,7 +41,7 @@ function databasePodOwner(pod: KubeObject): Request[] {
  * database (replication through the MySQL engine), status. A failed step ends the pass: the status records it
  * (phase Failed, Reconciled False, lastError) and the error goes back to the runtime, which retries with backoff.
  * Deleting a MusicService is the garbage collector's job (every child has a controller ownerReference); the PVCs
- * stay unless `pvcRetention: Delete` (see stepStorage.ts).
+ * stay unless `pvcRetention: Delete` (see storage.ts).
  */
 export function musicServiceController(options: MusicServiceControllerOptions = {}): ControllerRegistration {
   return { name: 'musicservice', register: (mgr) => registerMusicService(mgr, options) };

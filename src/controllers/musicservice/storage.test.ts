@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { type ClaimSet, claimsOf, planStorage } from './planStorage.ts';
+import { sampleMusicService } from '../../../test/fixtures/musicservice.ts';
+import { type ClaimSet, claimsOf, planStorage, retentionChanges } from './storage.ts';
 
 const claim = (name: string, storage: string): V1PersistentVolumeClaim => ({
   metadata: { name },
@@ -56,4 +57,33 @@ test('claims being deleted (a Recreate in progress) plan nothing', () => {
   going.metadata!.deletionTimestamp = new Date();
   const plan = planStorage([app({ size: '1Gi', updatePolicy: 'Recreate', recreateDeletesData: true })], [going]);
   assert.deepEqual(plan, { expand: [], recreate: [], refused: [] });
+});
+
+test('pvcRetention Delete gives every claim of the instance an ownerReference (not a controller one); Retain takes ours away', () => {
+  const ms = sampleMusicService();
+  ms.spec.database!.enabled = false; // database claims still follow the MusicService's life
+  const other = { apiVersion: 'v1', kind: 'ConfigMap', name: 'keep', uid: 'other' };
+  const claims = [
+    claim('music-data-miku-stream-0', '1Gi'),
+    claim('db-data-miku-stream-db-master-0', '1Gi'),
+    claim('music-data-miku-stream-other-0', '1Gi'),
+  ];
+  claims[0]!.metadata!.ownerReferences = [other];
+  assert.deepEqual(retentionChanges(ms, claims), [], 'Retain: nothing of ours to remove');
+  ms.spec.pvcRetention = 'Delete';
+  const ours = { apiVersion: 'music.mixcorp.org/v1', kind: 'MusicService', name: 'miku-stream', uid: 'uid-1' };
+  const changes = retentionChanges(ms, claims);
+  assert.deepEqual(
+    changes.map((c) => [c.claim, c.ownerReferences]),
+    [
+      ['music-data-miku-stream-0', [other, ours]],
+      ['db-data-miku-stream-db-master-0', [ours]],
+    ],
+  );
+  ms.spec.pvcRetention = 'Retain';
+  claims[0]!.metadata!.ownerReferences = [other, ours];
+  assert.deepEqual(
+    retentionChanges(ms, claims).map((c) => [c.claim, c.ownerReferences]),
+    [['music-data-miku-stream-0', [other]]],
+  );
 });

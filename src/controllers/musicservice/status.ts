@@ -1,10 +1,20 @@
+/**
+ * The status of a pass, from what it observed (the app StatefulSet, the database servers, the storage plan, the
+ * step that failed), and the events its transitions deserve. Pure.
+ */
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import type { MusicServiceStatus } from '../../apis/musicservice.ts';
-import { type Condition, type ConditionInput, deepEqual, metaTime, setCondition } from '../../runtime/index.ts';
+import type { MusicService, MusicServiceStatus } from '../../apis/musicservice.ts';
+import {
+  type Condition,
+  type ConditionInput,
+  deepEqual,
+  type EventInput,
+  metaTime,
+  setCondition,
+} from '../../runtime/index.ts';
 import { selectorString } from '../../workloads/labels.ts';
-import { selectorLabels } from './labels.ts';
-import type { StoragePlan } from './planStorage.ts';
-import type { MusicService } from './types.ts';
+import { selectorLabels } from './children.ts';
+import type { StoragePlan } from './storage.ts';
 
 // the status types are the schema's (src/apis/musicservice.ts): one source for the CRD and the code
 export type { MusicServiceStatus } from '../../apis/musicservice.ts';
@@ -202,4 +212,45 @@ export function buildStatus(
   const { lastReconcileTime: before, ...rest } = previous ?? {};
   const unchanged = deepEqual(rest, next);
   return { ...next, lastReconcileTime: unchanged && before ? before : time(now) };
+}
+
+/** Events for what changed between two statuses: transitions only, never a repeat of the same state. */
+export function transitionEvents(before: MusicServiceStatus | undefined, after: MusicServiceStatus): EventInput[] {
+  const events: EventInput[] = [];
+  if (after.phase && before?.phase !== after.phase) {
+    const warning = after.phase === 'Failed' || after.phase === 'Degraded';
+    events.push({
+      type: warning ? 'Warning' : 'Normal',
+      reason: after.phase,
+      action: 'Reconcile',
+      note:
+        after.phase === 'Failed'
+          ? `Reconcile failed: ${after.lastError ?? 'unknown error'}`
+          : `MusicService is ${after.phase}`,
+    });
+  }
+  const db = after.database;
+  if (db && before?.database?.phase !== db.phase) {
+    events.push({
+      type: db.phase === 'Failed' ? 'Warning' : 'Normal',
+      reason: `Database${db.phase}`,
+      action: 'Reconcile',
+      note: `Database is ${db.phase}: ${after.conditions?.find((c) => c.type === 'DatabaseReady')?.message ?? ''}`,
+    });
+  }
+  if (db?.replicaDeletionDetected && !before?.database?.replicaDeletionDetected) {
+    events.push({
+      type: 'Warning',
+      reason: 'ReplicaDeletionDetected',
+      action: 'Observe',
+      note: 'Database replicas disappeared without a spec change; they are being recreated',
+    });
+  }
+  for (const c of after.conditions ?? []) {
+    if (!c.type.startsWith('StorageWarning')) continue;
+    const prev = before?.conditions?.find((p) => p.type === c.type);
+    if (prev?.reason !== c.reason)
+      events.push({ type: 'Warning', reason: c.reason, action: 'Resize', note: c.message });
+  }
+  return events;
 }

@@ -1,9 +1,14 @@
+/**
+ * The database step: replication set up and observed through the shared MySQL engine, against the servers
+ * themselves (no sidecars). I/O; what it finds becomes status through status.ts.
+ */
 import type { V1Pod, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import {
   applySteps,
   connectNode,
   type DesiredTopology,
   type Login,
+  type NodeAddress,
   type NodeState,
   observeTopology,
   planTopology,
@@ -11,13 +16,11 @@ import {
   seedReplica,
 } from '../../engines/mysql/index.ts';
 import { podOrdinal } from '../../workloads/pods.ts';
-import { type NodeAddress, podAddress, podRunning } from './addresses.ts';
-import { secretValue } from './buildDbSecrets.ts';
-import type { DatabaseObservation, ReplicaObservation } from './buildStatus.ts';
-import type { StepContext } from './context.ts';
-import { POD, SECRET, STATEFUL_SET } from './kinds.ts';
-import { childNames, REPLICATION_USER } from './names.ts';
-import { databaseSettings } from './settings.ts';
+import { childNames, POD, REPLICATION_USER, SECRET, STATEFUL_SET } from './children.ts';
+import { databaseSettings, podAddress, podRunning } from './database.ts';
+import { secretValue } from './secrets.ts';
+import type { DatabaseObservation, ReplicaObservation } from './status.ts';
+import type { StepContext } from './steps.ts';
 
 const CONNECT_TIMEOUT_MS = 3000;
 
@@ -66,7 +69,7 @@ function replicaObservation(name: string, state: NodeState | undefined, source: 
 
 /**
  * The database, from the servers themselves through the shared MySQL engine: connects to the primary and each
- * replica (cluster DNS or pod IPs, see addresses.ts), gives every new, empty replica the primary's data (logical
+ * replica (cluster DNS or pod IPs, see podAddress), gives every new, empty replica the primary's data (logical
  * copy) before it starts replicating, then lets the engine plan and apply the rest (replication user, read-only
  * flags, CHANGE MASTER with GTID, restarting stopped threads). Reports what the servers say afterwards.
  */

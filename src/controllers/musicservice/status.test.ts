@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { sampleMusicService } from '../../../test/fixtures/musicservice.ts';
-import { buildDatabaseStatus, buildStatus, type DatabaseObservation } from './buildStatus.ts';
+import { buildDatabaseStatus, buildStatus, type DatabaseObservation } from './status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:01:00Z');
