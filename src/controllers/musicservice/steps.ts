@@ -3,26 +3,25 @@
  * applying what they decided, and naming itself when it fails. (The database step is replication.ts.)
  */
 import type { V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import type { MusicService, MusicServiceStatus } from '../../apis/musicservice.ts';
-import { controllerOf, type EventInput, type KubeObject, type Manager } from '../../runtime/index.ts';
+import type { KubeObject, Manager, ObjectContext } from '../../runtime/index.ts';
 import type { AddressMode } from '../address-mode.ts';
 import { childNames, PVC, SECRET, STATEFUL_SET } from './children.ts';
 import { buildChildren, type ObservedChildren } from './desired.ts';
 import { buildStatus, type StatusInput, transitionEvents } from './status.ts';
 import { claimSets, claimsOf, planStorage, retentionChanges, type StoragePlan } from './storage.ts';
 
-/** What every step of one reconcile shares. */
-export interface StepContext {
+/**
+ * What every step of one reconcile shares: the object reconciler's context (log, signal, and patchStatus, event
+ * and deleteOwned bound to this MusicService), the manager's client, cache and applier, and the MusicService —
+ * a private copy whose status is the freshest known, kept current by patchStatus.
+ */
+export interface StepContext extends ObjectContext<MusicService> {
   mgr: Manager;
   ms: MusicService;
-  /** the MusicService as a KubeObject, for the runtime's helpers */
-  owner: KubeObject;
   namespace: string;
   name: string;
-  log: Logger;
   addressMode: AddressMode;
-  event(input: EventInput): void;
 }
 
 /** A reconcile step that failed: the message names the step, so status.lastError tells the user where. */
@@ -75,21 +74,8 @@ export async function applyChildren(c: StepContext, observed: ObservedChildren):
       if (obj.kind === 'StatefulSet' && obj.metadata?.name === c.name) app = object as V1StatefulSet;
     }),
   );
-  for (const ref of desired.absent) {
-    const gvk = { apiVersion: ref.apiVersion, kind: ref.kind };
-    const live = await c.mgr.cache.get(gvk, c.namespace, ref.name);
-    if (!live || controllerOf(live)?.uid !== c.ms.metadata.uid) continue;
-    await step(`removing ${ref.kind} ${ref.name}`, () =>
-      c.mgr.client.delete(gvk, c.namespace, ref.name, { propagationPolicy: 'Background', uid: live.metadata?.uid }),
-    );
-    c.mgr.applier.forget(live);
-    c.event({
-      type: 'Normal',
-      reason: 'ChildRemoved',
-      action: 'Reconcile',
-      note: `${ref.kind} ${ref.name} is no longer wanted by the spec and was removed`,
-    });
-  }
+  // one at a time, so a failure names the child (deleteOwned checks our ownership and emits ChildRemoved)
+  for (const ref of desired.absent) await step(`removing ${ref.kind} ${ref.name}`, () => c.deleteOwned([ref]));
   return app;
 }
 
@@ -139,15 +125,16 @@ export async function reconcileStorage(c: StepContext): Promise<StoragePlan> {
 }
 
 /**
- * Writes the status when it changed (one merge patch of the top-level fields, skipped when equal) and records the
- * transitions as events. Fields no longer set are removed (lastError after a recovery, database when disabled).
+ * Writes the status when it changed (one merge patch of the top-level fields, skipped when equal; read-your-writes,
+ * so `before` is never older than our last write) and records the transitions as events. Fields no longer set
+ * are removed (lastError after a recovery, database when disabled), nested keys no longer given too.
  */
 export async function writeStatus(c: StepContext, input: StatusInput): Promise<MusicServiceStatus> {
   const before = c.ms.status;
   const next = buildStatus(c.ms, input, before);
   const patch: Record<string, unknown> = { ...next };
   for (const k of ['lastError', 'database'] as const) if (!(k in next)) patch[k] = undefined;
-  await c.mgr.patchStatus(c.owner as KubeObject, patch);
+  await c.patchStatus(patch);
   for (const e of transitionEvents(before, next)) c.event(e);
   return next;
 }
