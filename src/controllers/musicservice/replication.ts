@@ -44,12 +44,22 @@ async function rolePods(c: StepContext, component: 'db-master' | 'db-replica', s
   return { all: pods.filter((p) => !p.metadata?.deletionTimestamp).length, running };
 }
 
-async function tryConnect(c: StepContext, pod: DbPod, login: Login, secrets: string[]): Promise<Session | undefined> {
+const addressOf = (a: NodeAddress) => `${a.host}:${a.port}`;
+
+/** A session, or why there is none (the engine's message, passwords scrubbed, without its leading address). */
+async function tryConnect(
+  c: StepContext,
+  pod: DbPod,
+  login: Login,
+  secrets: string[],
+): Promise<{ session?: Session; error?: string }> {
   try {
-    return await connectNode(pod.address, login, { connectTimeoutMs: CONNECT_TIMEOUT_MS, secrets });
+    return { session: await connectNode(pod.address, login, { connectTimeoutMs: CONNECT_TIMEOUT_MS, secrets }) };
   } catch (err) {
-    c.log.debug({ pod: pod.name, err: (err as Error).message }, 'database server not reachable yet');
-    return undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    c.log.debug({ pod: pod.name, err: message }, 'database server not reachable yet');
+    const prefix = `${addressOf(pod.address)}: `;
+    return { error: message.startsWith(prefix) ? message.slice(prefix.length) : message };
   }
 }
 
@@ -106,7 +116,15 @@ export async function reconcileDatabase(c: StepContext): Promise<DatabaseObserva
   const sessions: Record<string, Session | undefined> = {};
   try {
     const pods = [master, ...(db.replication ? replicaPods.running : [])];
-    await Promise.all(pods.map(async (p) => (sessions[p.name] = await tryConnect(c, p, root, secrets))));
+    const errors: Record<string, string | undefined> = {};
+    await Promise.all(
+      pods.map(async (p) => {
+        const r = await tryConnect(c, p, root, secrets);
+        sessions[p.name] = r.session;
+        errors[p.name] = r.error;
+      }),
+    );
+    observation.primary = { pod: master.name, address: addressOf(master.address), error: errors[master.name] };
     if (!sessions[master.name]) return observation;
     observation.masterAnswers = true;
 

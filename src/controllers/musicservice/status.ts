@@ -46,6 +46,8 @@ export interface DatabaseObservation {
   replicas: ReplicaObservation[];
   /** the engine refused to proceed (errant transactions, unreachable primary): why */
   blocked?: string;
+  /** the primary this pass tried: where, and why it did not answer (absent: it answered) */
+  primary?: { pod: string; address: string; error?: string };
 }
 
 export interface StatusInput {
@@ -127,11 +129,12 @@ function databaseCondition(db: DatabaseObservation, status: DatabaseStatus) {
     };
   }
   if (!status.masterReady) {
-    return {
-      status: 'False' as const,
-      reason: 'PrimaryNotReady',
-      message: 'The primary does not answer or is read-only',
-    };
+    const p = db.primary;
+    // the address the operator tried, so a wrong address mode or an unresolvable name shows for what it is
+    let message = 'The primary does not answer or is read-only';
+    if (p?.error !== undefined) message = `The primary ${p.pod} does not answer at ${p.address}: ${p.error}`;
+    else if (p) message = `The primary ${p.pod} answers at ${p.address} but does not accept writes`;
+    return { status: 'False' as const, reason: 'PrimaryNotReady', message };
   }
   return {
     status: 'False' as const,
