@@ -41,8 +41,6 @@ export function childNames(name: string) {
   };
 }
 
-export type ChildNames = ReturnType<typeof childNames>;
-
 /** volumeClaimTemplate names: the PVCs are `music-data-{name}-N` and `db-data-{name}-db-{master,replica}-N`. */
 export const APP_VOLUME = 'music-data';
 export const DB_VOLUME = 'db-data';

@@ -17,10 +17,9 @@ import { selectorLabels } from './children.ts';
 import type { StoragePlan } from './storage.ts';
 
 // the status types are the schema's (src/apis/musicservice.ts): one source for the CRD and the code
-export type { MusicServiceStatus } from '../../apis/musicservice.ts';
-export type Phase = NonNullable<MusicServiceStatus['phase']>;
+type Phase = NonNullable<MusicServiceStatus['phase']>;
 export type DatabaseStatus = NonNullable<MusicServiceStatus['database']>;
-export type DatabasePhase = NonNullable<DatabaseStatus['phase']>;
+type DatabasePhase = NonNullable<DatabaseStatus['phase']>;
 
 /** One replica as the engine saw it. */
 export interface ReplicaObservation {
@@ -46,7 +45,7 @@ export interface DatabaseObservation {
   replicas: ReplicaObservation[];
   /** the engine refused to proceed (errant transactions, unreachable primary): why */
   blocked?: string;
-  /** the primary this pass tried: where, and why it did not answer (absent: it answered) */
+  /** the primary this pass tried to reach: its pod, its address, and why it did not answer (no error: it did) */
   primary?: { pod: string; address: string; error?: string };
 }
 
