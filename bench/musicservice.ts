@@ -18,9 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { installCrds } from '../src/apis/install.ts';
-import { buildAppStatefulSet } from '../src/controllers/musicservice/buildAppStatefulSet.ts';
-import { buildAppHeadlessService, buildAppService } from '../src/controllers/musicservice/buildServices.ts';
-import type { MusicService } from '../src/controllers/musicservice/types.ts';
+import type { MusicService } from '../src/apis/musicservice.ts';
+import { buildAppHeadlessService, buildAppService, buildAppStatefulSet } from '../src/controllers/musicservice/app.ts';
 import { clusterDown, clusterUp, isRunning, readState } from '../src/devcluster/cluster.ts';
 import { KubeClient } from '../src/runtime/index.ts';
 

@@ -6,6 +6,8 @@ export * from './labels.ts';
 export * from './network-policy.ts';
 export * from './owner.ts';
 export * from './pod-disruption-budget.ts';
+export * from './pods.ts';
+export * from './quantity.ts';
 export * from './resource-quota.ts';
 export * from './resources.ts';
 export * from './service-monitor.ts';

@@ -26,3 +26,12 @@ test('label values are sanitised and selector strings joined', () => {
   assert.equal(labelValue(`-${'a'.repeat(70)}`).length, 62);
   assert.equal(selectorString({ a: 'b', c: 'd' }), 'a=b,c=d');
 });
+
+test('a kind that keeps an upstream operator’s managed-by value sets it', () => {
+  assert.equal(
+    standardLabels({ name: 'music-service', instance: 'm', managedBy: 'music-operator' })[
+      'app.kubernetes.io/managed-by'
+    ],
+    'music-operator',
+  );
+});

@@ -17,6 +17,8 @@ export interface LabelIdentity {
   version?: string;
   /** app.kubernetes.io/part-of */
   partOf?: string;
+  /** app.kubernetes.io/managed-by; default MANAGED_BY (kinds that keep an upstream operator's value set theirs) */
+  managedBy?: string;
 }
 
 /** The labels every child object carries. */
@@ -24,7 +26,7 @@ export function standardLabels(id: LabelIdentity): Record<string, string> {
   const labels: Record<string, string> = {
     'app.kubernetes.io/name': id.name,
     'app.kubernetes.io/instance': id.instance,
-    'app.kubernetes.io/managed-by': MANAGED_BY,
+    'app.kubernetes.io/managed-by': id.managedBy ?? MANAGED_BY,
   };
   if (id.component) labels['app.kubernetes.io/component'] = id.component;
   if (id.version) labels['app.kubernetes.io/version'] = labelValue(id.version);

@@ -1,32 +1,11 @@
-/** Owner references: every child points at its custom resource, so garbage collection removes it with the owner. */
-
-export interface OwnerLike {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; uid: string };
-}
-
-export interface ControllerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller: true;
-  blockOwnerDeletion: true;
-}
-
 /**
- * The controller reference for a child of `owner` (equivalent to controller-runtime's SetControllerReference).
- * blockOwnerDeletion makes foreground deletion of the owner wait for the child.
+ * Owner references for the builders: every child points at its custom resource, so garbage collection removes it
+ * with the owner. The reference itself is the runtime's `controllerReference` (the one implementation); builders
+ * take it as an input so they stay pure and independent of how the owner is represented.
  */
-export function controllerReference(owner: OwnerLike): ControllerReference {
-  if (!owner.metadata.uid) throw new Error(`owner ${owner.kind}/${owner.metadata.name} has no metadata.uid`);
-  return {
-    apiVersion: owner.apiVersion,
-    kind: owner.kind,
-    name: owner.metadata.name,
-    uid: owner.metadata.uid,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
+import { controllerReference, type OwnerReference } from '../runtime/index.ts';
+
+export { controllerReference };
+
+/** A controller reference as `controllerReference` returns it (controller and blockOwnerDeletion true). */
+export type ControllerReference = OwnerReference;

@@ -1,11 +1,11 @@
 /**
  * The operator for MusicService e2e tests, run in this process against the test cluster: the CRDs installed, a
- * Manager with the MusicService controller (pod-IP address mode: the local cluster's pods answer only on their IPs)
- * watching one namespace, stopped when the test ends.
+ * Manager with the MusicService controller (pod-IP address mode unless told otherwise: the local cluster's pods
+ * answer only on their IPs) watching one namespace, stopped when the test ends.
  */
 import { readFile } from 'node:fs/promises';
 import { installCrds } from '../../src/apis/install.ts';
-import { controllers } from '../../src/controllers/index.ts';
+import { type AddressMode, controllers } from '../../src/controllers/index.ts';
 import { createLogger, Manager } from '../../src/runtime/index.ts';
 import { type TestCluster, testCluster } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
@@ -18,6 +18,7 @@ export interface RunningOperator {
 export async function startOperator(
   t: { after(fn: () => Promise<void> | void): void },
   namespace: string,
+  options: { addressMode?: AddressMode } = {},
 ): Promise<RunningOperator> {
   const cluster = await testCluster();
   await installCrds(cluster.kc);
@@ -30,7 +31,7 @@ export async function startOperator(
   });
   mgr.add(
     ...controllers({
-      addressMode: 'pod-ip',
+      addressMode: options.addressMode ?? 'pod-ip',
       musicService: { pollWhileProgressingMs: 1000, pollWhenReadyMs: 5000 },
       only: ['musicservice'],
     }),

@@ -76,7 +76,7 @@ export function brokerBasics(
   spec: { replicas?: number; autoscaling?: AutoscalingSettings },
   observed: { statefulSetReplicas?: number },
 ) {
-  const { name, namespace, uid } = crIdentity(cr);
+  const { name, namespace } = crIdentity(cr);
   const id = { name: app.name, instance: name, component: 'broker', ...(app.partOf ? { partOf: app.partOf } : {}) };
   const replicas = spec.autoscaling
     ? autoscaledReplicas(spec.autoscaling, observed.statefulSetReplicas, spec.replicas ?? 3)
@@ -86,7 +86,7 @@ export function brokerBasics(
     namespace,
     labels: standardLabels({ ...id, version: app.version }),
     selector: selectorLabels(id),
-    owner: controllerReference({ apiVersion: cr.apiVersion, kind: cr.kind, metadata: { name, uid } }),
+    owner: controllerReference(cr),
     replicas,
   };
 }

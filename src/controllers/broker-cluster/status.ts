@@ -57,9 +57,6 @@ export function describeMissingSecret(namespace: string, m: MissingSecret): stri
 export const podReady = (pod: V1Pod): boolean =>
   !pod.metadata?.deletionTimestamp && !!pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
-/** Pod ordinal from its name `{sts}-{n}`. */
-export const podOrdinal = (pod: V1Pod): number => Number(pod.metadata?.name?.split('-').pop());
-
 export function brokerStatus(o: BrokerObservation, namespace: string): BrokerStatus {
   const sts = o.statefulSet;
   const st = sts?.status;

@@ -1,27 +1,24 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
+import type { MusicService } from '../../apis/musicservice.ts';
 import {
   type ControllerRegistration,
   done,
-  generationChanged,
+  hasLabels,
   type KubeObject,
   type Manager,
-  type ReconcileContext,
+  type ObjectContext,
+  or,
   type Request,
   type Result,
   requeueAfter,
 } from '../../runtime/index.ts';
 import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
-import type { DatabaseObservation } from './buildStatus.ts';
-import type { StepContext } from './context.ts';
-import { CONFIG_MAP, HPA, MUSIC_SERVICE, POD, PVC, SECRET, SERVICE, STATEFUL_SET } from './kinds.ts';
-import type { StoragePlan } from './planStorage.ts';
-import { databaseSettings } from './settings.ts';
-import { applyChildren, observeChildren } from './stepChildren.ts';
-import { reconcileDatabase } from './stepDatabase.ts';
-import { step } from './stepError.ts';
-import { writeStatus } from './stepStatus.ts';
-import { reconcileStorage } from './stepStorage.ts';
-import type { MusicService } from './types.ts';
+import { CONFIG_MAP, HPA, MUSIC_SERVICE, POD, PVC, SECRET, SERVICE, STATEFUL_SET } from './children.ts';
+import { databaseSettings } from './database.ts';
+import { reconcileDatabase } from './replication.ts';
+import type { DatabaseObservation } from './status.ts';
+import { applyChildren, observeChildren, reconcileStorage, type StepContext, step, writeStatus } from './steps.ts';
+import type { StoragePlan } from './storage.ts';
 
 export interface MusicServiceControllerOptions {
   /** how the operator reaches database pods; default: cluster DNS in a pod, pod IPs elsewhere */
@@ -32,12 +29,20 @@ export interface MusicServiceControllerOptions {
   pollWhenReadyMs?: number;
 }
 
-/** Database pods map to their MusicService (they are owned by its StatefulSets, not by it). */
-function databasePodOwner(pod: KubeObject): Request[] {
-  const l = pod.metadata?.labels ?? {};
-  if (l['app.kubernetes.io/managed-by'] !== 'music-operator') return [];
-  if (l.component !== 'db-master' && l.component !== 'db-replica') return [];
-  return l.app ? [{ namespace: pod.metadata?.namespace ?? '', name: l.app }] : [];
+/** Only the database's pods: their start, restart or new IP must be observed at once (app pods show in their StatefulSet's status). */
+const databasePods = or(hasLabels({ component: 'db-master' }), hasLabels({ component: 'db-replica' }));
+
+/**
+ * A claim maps to its MusicService by label. PVCs cannot go through `owns`: the StatefulSets keep the default
+ * persistentVolumeClaimRetentionPolicy (Retain), so the StatefulSet controller gives their claims no
+ * ownerReference, and the only one they ever carry is the non-controller reference to the MusicService that
+ * `pvcRetention: Delete` adds (storage.ts) — none at all under Retain.
+ */
+function claimOwner(pvc: KubeObject): Request[] {
+  const l = pvc.metadata?.labels ?? {};
+  return l['app.kubernetes.io/managed-by'] === 'music-operator' && l.app
+    ? [{ namespace: pvc.metadata?.namespace ?? '', name: l.app }]
+    : [];
 }
 
 /**
@@ -45,7 +50,7 @@ function databasePodOwner(pod: KubeObject): Request[] {
  * database (replication through the MySQL engine), status. A failed step ends the pass: the status records it
  * (phase Failed, Reconciled False, lastError) and the error goes back to the runtime, which retries with backoff.
  * Deleting a MusicService is the garbage collector's job (every child has a controller ownerReference); the PVCs
- * stay unless `pvcRetention: Delete` (see stepStorage.ts).
+ * stay unless `pvcRetention: Delete` (see storage.ts).
  */
 export function musicServiceController(options: MusicServiceControllerOptions = {}): ControllerRegistration {
   return { name: 'musicservice', register: (mgr) => registerMusicService(mgr, options) };
@@ -53,23 +58,17 @@ export function musicServiceController(options: MusicServiceControllerOptions = 
 
 function registerMusicService(mgr: Manager, options: MusicServiceControllerOptions): void {
   const addressMode = options.addressMode ?? resolveAddressMode(undefined);
-  const events = mgr.events('musicservice');
   const pollWhileProgressing = options.pollWhileProgressingMs ?? 5000;
   const pollWhenReady = options.pollWhenReadyMs ?? 30_000;
 
-  async function reconcile(ctx: ReconcileContext, req: Request): Promise<Result> {
-    const live = await mgr.cache.get<MusicService>(MUSIC_SERVICE, req.namespace, req.name);
-    if (!live || live.metadata?.deletionTimestamp) return done();
-    const ms = structuredClone(live); // cached objects are shared
+  async function reconcile(ctx: ObjectContext<MusicService>, ms: MusicService): Promise<Result> {
     const c: StepContext = {
+      ...ctx,
       mgr,
       ms,
-      owner: live,
-      namespace: req.namespace,
-      name: req.name,
-      log: ctx.log,
+      namespace: ms.metadata.namespace!,
+      name: ms.metadata.name!,
       addressMode,
-      event: (e) => events.event(live, e),
     };
     const dbEnabled = databaseSettings(ms).enabled;
     let app: V1StatefulSet | undefined;
@@ -97,19 +96,14 @@ function registerMusicService(mgr: Manager, options: MusicServiceControllerOptio
 
   mgr
     .controller('musicservice')
-    .for(MUSIC_SERVICE, { predicates: [generationChanged] })
+    .for(MUSIC_SERVICE)
     .owns(STATEFUL_SET)
     .owns(SERVICE)
     .owns(HPA)
     .owns(SECRET)
     .owns(CONFIG_MAP)
-    .watches(POD, databasePodOwner)
-    .watches(PVC, (pvc) => {
-      const l = pvc.metadata?.labels ?? {};
-      return l['app.kubernetes.io/managed-by'] === 'music-operator' && l.app
-        ? [{ namespace: pvc.metadata?.namespace ?? '', name: l.app }]
-        : [];
-    })
+    .owns(POD, { via: STATEFUL_SET, predicates: [databasePods] })
+    .watches(PVC, claimOwner)
     .withOptions({ maxConcurrentReconciles: options.maxConcurrentReconciles ?? 4 })
-    .complete(reconcile);
+    .reconcile<MusicService>(reconcile);
 }

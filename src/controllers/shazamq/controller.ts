@@ -2,8 +2,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ShazamqCluster } from '../../apis/shazamqcluster.ts';
 import type { ControllerRegistration } from '../../runtime/index.ts';
+import { podOrdinal } from '../../workloads/pods.ts';
 import { type BrokerCR, brokerClusterController } from '../broker-cluster/controller.ts';
-import { podOrdinal, podReady } from '../broker-cluster/status.ts';
+import { podReady } from '../broker-cluster/status.ts';
 import { buildShazamq } from './build.ts';
 
 export const SHAZAMQ_GVK = { apiVersion: 'shazamq.io/v1alpha1', kind: 'ShazamqCluster' } as const;

@@ -8,10 +8,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { StreamBusCluster } from '../../apis/streambuscluster.ts';
 import type { ControllerRegistration } from '../../runtime/index.ts';
+import { podOrdinal } from '../../workloads/pods.ts';
 import { headlessServiceName } from '../../workloads/statefulset-cluster.ts';
 import { type BrokerCR, brokerClusterController } from '../broker-cluster/controller.ts';
 import { crIdentity } from '../broker-cluster/desired.ts';
-import { podOrdinal } from '../broker-cluster/status.ts';
 import { buildStreamBus, streamBusPorts } from './build.ts';
 
 export const STREAMBUS_GVK = { apiVersion: 'streambus.io/v1alpha1', kind: 'StreamBusCluster' } as const;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { type ClaimSet, claimsOf, planStorage } from './planStorage.ts';
-import { canonicalQuantity, parseQuantity } from './quantity.ts';
+import { sampleMusicService } from '../../../test/fixtures/musicservice.ts';
+import { type ClaimSet, claimsOf, planStorage, retentionChanges } from './storage.ts';
 
 const claim = (name: string, storage: string): V1PersistentVolumeClaim => ({
   metadata: { name },
@@ -13,13 +13,6 @@ const app = (storage: Partial<ClaimSet['storage']> & { size: string }): ClaimSet
   template: 'music-data',
   statefulSet: 'miku',
   storage: { updatePolicy: 'Resize', recreateDeletesData: false, ...storage },
-});
-
-test('quantities', () => {
-  assert.equal(parseQuantity('50Gi'), 50 * 2 ** 30);
-  assert.equal(parseQuantity('500m'), 0.5);
-  assert.equal(parseQuantity('1e3'), 1000);
-  assert.throws(() => parseQuantity('12 apples', 'storage.size'), /storage.size/);
 });
 
 test('claims are matched by exact StatefulSet name, not by prefix (upstream bug 5)', () => {
@@ -59,27 +52,38 @@ test('converged storage plans nothing', () => {
   assert.deepEqual(plan, { expand: [], recreate: [], refused: [] });
 });
 
-test('canonical quantities as the API server writes them', () => {
-  const cases: [string | number, string][] = [
-    ['1000m', '1'],
-    ['500m', '500m'],
-    [0.5, '500m'],
-    ['1Gi', '1Gi'],
-    ['1024Mi', '1Gi'],
-    ['1536Mi', '1536Mi'],
-    ['512Mi', '512Mi'],
-    [1, '1'],
-    ['1000', '1k'],
-    ['1.5', '1500m'],
-    ['0.5Ki', '512'],
-    ['20Gi', '20Gi'],
-  ];
-  for (const [input, want] of cases) assert.equal(canonicalQuantity(input), want, String(input));
-});
-
 test('claims being deleted (a Recreate in progress) plan nothing', () => {
   const going = claim('music-data-miku-0', '2Gi');
   going.metadata!.deletionTimestamp = new Date();
   const plan = planStorage([app({ size: '1Gi', updatePolicy: 'Recreate', recreateDeletesData: true })], [going]);
   assert.deepEqual(plan, { expand: [], recreate: [], refused: [] });
+});
+
+test('pvcRetention Delete gives every claim of the instance an ownerReference (not a controller one); Retain takes ours away', () => {
+  const ms = sampleMusicService();
+  ms.spec.database!.enabled = false; // database claims still follow the MusicService's life
+  const other = { apiVersion: 'v1', kind: 'ConfigMap', name: 'keep', uid: 'other' };
+  const claims = [
+    claim('music-data-miku-stream-0', '1Gi'),
+    claim('db-data-miku-stream-db-master-0', '1Gi'),
+    claim('music-data-miku-stream-other-0', '1Gi'),
+  ];
+  claims[0]!.metadata!.ownerReferences = [other];
+  assert.deepEqual(retentionChanges(ms, claims), [], 'Retain: nothing of ours to remove');
+  ms.spec.pvcRetention = 'Delete';
+  const ours = { apiVersion: 'music.mixcorp.org/v1', kind: 'MusicService', name: 'miku-stream', uid: 'uid-1' };
+  const changes = retentionChanges(ms, claims);
+  assert.deepEqual(
+    changes.map((c) => [c.claim, c.ownerReferences]),
+    [
+      ['music-data-miku-stream-0', [other, ours]],
+      ['db-data-miku-stream-db-master-0', [ours]],
+    ],
+  );
+  ms.spec.pvcRetention = 'Retain';
+  claims[0]!.metadata!.ownerReferences = [other, ours];
+  assert.deepEqual(
+    retentionChanges(ms, claims).map((c) => [c.claim, c.ownerReferences]),
+    [['music-data-miku-stream-0', [other]]],
+  );
 });

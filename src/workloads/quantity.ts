@@ -1,3 +1,4 @@
+/** resource.Quantity values: parsed to numbers (comparisons) and written in the API server's canonical form. */
 const SUFFIX: Record<string, number> = {
   '': 1,
   m: 1e-3,
@@ -86,18 +87,4 @@ export function canonicalQuantity(q: string | number, field = 'quantity'): strin
   if (nano === 0n) e = 0;
   const unit = exponent !== undefined ? (e === 0 ? '' : `e${e}`) : DECIMAL_SUFFIX[e];
   return `${neg}${nano}${unit}`;
-}
-
-/** Container resources with every quantity canonical (see canonicalQuantity). */
-export function canonicalResources<
-  R extends { limits?: Record<string, string | number>; requests?: Record<string, string | number> },
->(r: R): Omit<R, 'limits' | 'requests'> & { limits?: Record<string, string>; requests?: Record<string, string> } {
-  const canon = (m: Record<string, string | number> | undefined, what: string) =>
-    m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k, canonicalQuantity(v, `resources.${what}.${k}`)]));
-  const { limits, requests, ...rest } = r;
-  return {
-    ...rest,
-    ...(limits ? { limits: canon(limits, 'limits') } : {}),
-    ...(requests ? { requests: canon(requests, 'requests') } : {}),
-  };
 }

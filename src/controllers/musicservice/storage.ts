@@ -1,6 +1,15 @@
+/**
+ * What storage changes do to existing claims, and which claims follow the MusicService's life (pvcRetention).
+ * Pure: the storage step (steps.ts) carries the plans out.
+ */
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { parseQuantity } from './quantity.ts';
-import type { StorageSpec } from './types.ts';
+import type { MusicService, MusicServiceSpec } from '../../apis/musicservice.ts';
+import type { OwnerReference } from '../../runtime/index.ts';
+import { parseQuantity } from '../../workloads/quantity.ts';
+import { APP_VOLUME, childNames, DB_VOLUME } from './children.ts';
+import { databaseSettings } from './database.ts';
+
+export type StorageSpec = MusicServiceSpec['storage'];
 
 /** One StatefulSet's claims: `{template}-{statefulSet}-{ordinal}`. */
 export interface ClaimSet {
@@ -67,4 +76,60 @@ export function planStorage(sets: ClaimSet[], claims: V1PersistentVolumeClaim[])
     }
   }
   return plan;
+}
+
+/** The claim sets of a MusicService: the app's, and the database roles' while the database is on. */
+export function claimSets(ms: MusicService): ClaimSet[] {
+  const n = childNames(ms.metadata.name!);
+  const sets: ClaimSet[] = [{ scope: 'App', template: APP_VOLUME, statefulSet: n.app, storage: ms.spec.storage }];
+  const db = databaseSettings(ms);
+  const dbStorage = ms.spec.database?.storage;
+  if (db.enabled && dbStorage) {
+    sets.push({ scope: 'Database', template: DB_VOLUME, statefulSet: n.dbMaster, storage: dbStorage });
+    if (db.replicas > 0) {
+      sets.push({ scope: 'Database', template: DB_VOLUME, statefulSet: n.dbReplica, storage: dbStorage });
+    }
+  }
+  return sets;
+}
+
+/** A claim whose ownerReferences must change for the retention choice (a merge patch guarded by resourceVersion). */
+export interface RetentionChange {
+  claim: string;
+  resourceVersion?: string;
+  ownerReferences: OwnerReference[];
+}
+
+/**
+ * The PVC retention choice on the claims: with `pvcRetention: Delete` every claim of this instance carries a
+ * (non-controller) ownerReference to the MusicService, so the garbage collector removes it with the MusicService;
+ * with Retain (default) it carries none and outlives it. Claims of every set count, the database's too while it is
+ * off: retention is about the MusicService's life.
+ */
+export function retentionChanges(ms: MusicService, claims: V1PersistentVolumeClaim[]): RetentionChange[] {
+  const uid = ms.metadata.uid!;
+  const name = ms.metadata.name!;
+  const deleteWithOwner = ms.spec.pvcRetention === 'Delete';
+  const n = childNames(name);
+  const everySet = [
+    ...claimSets(ms),
+    { template: DB_VOLUME, statefulSet: n.dbMaster },
+    { template: DB_VOLUME, statefulSet: n.dbReplica },
+  ];
+  const byName = new Map<string, V1PersistentVolumeClaim>();
+  for (const set of everySet) for (const claim of claimsOf(set, claims)) byName.set(claim.metadata!.name!, claim);
+  const changes: RetentionChange[] = [];
+  for (const claim of byName.values()) {
+    const refs = (claim.metadata?.ownerReferences ?? []) as OwnerReference[];
+    const has = refs.some((r) => r.uid === uid);
+    if (has === deleteWithOwner) continue;
+    changes.push({
+      claim: claim.metadata!.name!,
+      resourceVersion: claim.metadata?.resourceVersion,
+      ownerReferences: deleteWithOwner
+        ? [...refs, { apiVersion: ms.apiVersion, kind: ms.kind, name, uid }]
+        : refs.filter((r) => r.uid !== uid),
+    });
+  }
+  return changes;
 }

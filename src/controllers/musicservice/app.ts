@@ -1,10 +1,20 @@
-import type { V1StatefulSet } from '@kubernetes/client-node';
-import { claimTemplate } from './claimTemplate.ts';
-import { childLabels, childMeta, selectorLabels } from './labels.ts';
-import { APP_VOLUME, childNames } from './names.ts';
-import { canonicalResources } from './quantity.ts';
-import { REQUESTED_REPLICAS_ANNOTATION, replicaCount } from './replicaCount.ts';
-import type { MusicService } from './types.ts';
+/** The streaming app's objects: its StatefulSet, its Services and its HPA. Pure. */
+import type { V1Service, V1StatefulSet, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { MusicService } from '../../apis/musicservice.ts';
+import { canonicalResources } from '../../workloads/resources.ts';
+import {
+  APP_VOLUME,
+  type AutoscalingSpec,
+  childAutoscaler,
+  childLabels,
+  childMeta,
+  childNames,
+  childService,
+  claimTemplate,
+  REQUESTED_REPLICAS_ANNOTATION,
+  replicaCount,
+  selectorLabels,
+} from './children.ts';
 
 /**
  * The streaming app: StatefulSet `{name}`, container `music-service` listening on spec.port, streaming settings as
@@ -50,4 +60,22 @@ export function buildAppStatefulSet(ms: MusicService, observed?: V1StatefulSet):
       volumeClaimTemplates: [claimTemplate(APP_VOLUME, labels, spec.storage.size, observed)],
     },
   };
+}
+
+/** Service `{name}`: ClusterIP on spec.port, forwarding to the container's spec.port (upstream forced 80). */
+export function buildAppService(ms: MusicService): V1Service {
+  const http = { name: 'http', port: ms.spec.port };
+  return childService(ms, childNames(ms.metadata.name!).app, 'music-service', 'music-service', http, false);
+}
+
+/** Headless `{name}-headless`: the app StatefulSet's governing Service, giving each pod a stable DNS name. */
+export function buildAppHeadlessService(ms: MusicService): V1Service {
+  const http = { name: 'http', port: ms.spec.port };
+  return childService(ms, childNames(ms.metadata.name!).appHeadless, 'music-service', 'music-service', http, true);
+}
+
+/** HPA `{name}-autoscaler` on the app StatefulSet. */
+export function buildAppAutoscaler(ms: MusicService, spec: AutoscalingSpec): V2HorizontalPodAutoscaler {
+  const names = childNames(ms.metadata.name!);
+  return childAutoscaler(ms, names.appAutoscaler, 'music-service', names.app, spec);
 }

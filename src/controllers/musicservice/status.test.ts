@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { buildDatabaseStatus, buildStatus, type DatabaseObservation } from './buildStatus.ts';
-import { sampleMusicService } from './testFixtures.ts';
+import { sampleMusicService } from '../../../test/fixtures/musicservice.ts';
+import { buildDatabaseStatus, buildStatus, type DatabaseObservation } from './status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:01:00Z');
@@ -134,4 +134,38 @@ test('storage refusals surface as StorageWarning conditions', () => {
   );
   const c = s.conditions?.find((x) => x.type === 'StorageWarningDatabase');
   assert.equal(c?.reason, 'ShrinkNotSupported');
+});
+
+test('DatabaseReady names the address the primary did not answer at, and never a password', () => {
+  const ms = sampleMusicService();
+  const address = 'miku-stream-db-master-0.miku-stream-db-master.music.svc:3306';
+  const error = 'connecting as root: getaddrinfo ENOTFOUND miku-stream-db-master-0.miku-stream-db-master.music.svc';
+  const unreachable = healthyDb({
+    masterAnswers: false,
+    masterWritable: false,
+    replicas: [],
+    primary: { pod: 'miku-stream-db-master-0', address, error },
+  });
+  const s = buildStatus(ms, { app: appSts(3, 3), db: unreachable }, undefined, t0);
+  const c = s.conditions?.find((x) => x.type === 'DatabaseReady');
+  assert.deepEqual(
+    [c?.status, c?.reason, c?.message],
+    ['False', 'PrimaryNotReady', `The primary miku-stream-db-master-0 does not answer at ${address}: ${error}`],
+  );
+  assert.doesNotMatch(JSON.stringify(s), /miku-secret-pass/);
+  assert.equal(s.database?.phase, 'Progressing');
+  const readOnly = healthyDb({ masterWritable: false, primary: { pod: 'miku-stream-db-master-0', address } });
+  assert.match(
+    buildStatus(ms, { app: appSts(3, 3), db: readOnly }, undefined, t0).conditions?.find(
+      (x) => x.type === 'DatabaseReady',
+    )?.message ?? '',
+    /^The primary miku-stream-db-master-0 answers at .*:3306 but does not accept writes$/,
+  );
+  const notTried = healthyDb({ masterAnswers: false, masterWritable: false });
+  assert.equal(
+    buildStatus(ms, { app: appSts(3, 3), db: notTried }, undefined, t0).conditions?.find(
+      (x) => x.type === 'DatabaseReady',
+    )?.message,
+    'The primary does not answer or is read-only',
+  );
 });

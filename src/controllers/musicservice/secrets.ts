@@ -1,8 +1,11 @@
+/**
+ * The database Secrets: `{name}-db-root` and `{name}-db-replication`, their passwords generated once and kept.
+ * Pure but for the CSPRNG. Passwords reach the servers only through these Secrets, never a plain value.
+ */
 import { randomBytes } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
-import { childMeta } from './labels.ts';
-import { childNames, REPLICATION_USER } from './names.ts';
-import type { MusicService } from './types.ts';
+import type { MusicService } from '../../apis/musicservice.ts';
+import { childMeta, childNames, REPLICATION_USER } from './children.ts';
 
 /** 32 hex characters from the CSPRNG (as upstream's replication password). */
 export const generatePassword = (): string => randomBytes(16).toString('hex');

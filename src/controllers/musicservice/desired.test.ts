@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type {
-  V1ConfigMap,
-  V1Secret,
-  V1Service,
-  V1StatefulSet,
-  V2HorizontalPodAutoscaler,
-} from '@kubernetes/client-node';
-import { buildChildren } from './buildChildren.ts';
-import { replicaServerId } from './buildDbConfigMap.ts';
-import { buildReplicationSecret, buildRootSecret, secretValue } from './buildDbSecrets.ts';
-import { sampleMusicService } from './testFixtures.ts';
+import type { V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { sampleMusicService } from '../../../test/fixtures/musicservice.ts';
+import { buildChildren } from './desired.ts';
 
 const byKey = (objs: { kind?: string; metadata?: { name?: string } }[]) =>
   new Map(objs.map((o) => [`${o.kind}/${o.metadata?.name}`, o]));
@@ -68,60 +60,54 @@ test('HPAs: app on CPU and memory, replicas on CPU', () => {
   assert.equal(db.spec?.metrics?.length, 1);
 });
 
-test('database StatefulSets: root password from the Secret, server ids, role config, no sidecars', () => {
+test('HPAs are exactly the objects upstream’s names, labels and owner promise', () => {
   const objs = byKey(buildChildren(sampleMusicService(), {}).apply);
-  const master = objs.get('StatefulSet/miku-stream-db-master') as V1StatefulSet;
-  const replica = objs.get('StatefulSet/miku-stream-db-replica') as V1StatefulSet;
-  assert.equal(master.spec?.replicas, 1);
-  assert.equal(replica.spec?.replicas, 2);
-  for (const sts of [master, replica]) {
-    const pod = sts.spec!.template.spec!;
-    assert.equal(pod.containers.length, 1, 'one container, no replication sidecar');
-    assert.equal(pod.initContainers, undefined);
-    const c = pod.containers[0]!;
-    assert.equal(c.image, 'mariadb:10.11');
-    const root = c.env?.find((e) => e.name === 'MARIADB_ROOT_PASSWORD');
-    assert.equal(root?.value, undefined, 'never a plain env value');
-    assert.deepEqual(root?.valueFrom?.secretKeyRef, { name: 'miku-stream-db-root', key: 'password' });
-    assert.equal(sts.spec?.volumeClaimTemplates?.[0]?.metadata?.name, 'db-data');
-    assert.equal(sts.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage, '20Gi');
-  }
-  assert.deepEqual(master.spec?.template.spec?.containers[0]?.args, ['--server-id=1']);
-  assert.deepEqual(replica.spec?.template.spec?.containers[0]?.args, ['--server-id=20$(POD_INDEX)']);
-  assert.equal(replicaServerId(0), 200);
-  assert.equal(replicaServerId(9), 209);
-  assert.equal(replica.spec?.template.spec?.volumes?.[0]?.configMap?.items?.[0]?.key, 'replica.cnf');
-  const cm = objs.get('ConfigMap/miku-stream-db-config') as V1ConfigMap;
-  assert.match(cm.data!['primary.cnf']!, /log_bin=mysql-bin/);
-  assert.match(cm.data!['primary.cnf']!, /gtid_strict_mode=ON/);
-  assert.doesNotMatch(cm.data!['primary.cnf']!, /read_only/);
-  assert.match(cm.data!['replica.cnf']!, /read_only=ON/);
-});
-
-test('a config change changes the pod template hash (rolls the servers)', () => {
-  const ms = sampleMusicService();
-  const before = byKey(buildChildren(ms, {}).apply).get('StatefulSet/miku-stream-db-replica') as V1StatefulSet;
-  ms.spec.database!.replication!.gtid = false;
-  const after = byKey(buildChildren(ms, {}).apply).get('StatefulSet/miku-stream-db-replica') as V1StatefulSet;
-  assert.notEqual(
-    before.spec?.template.metadata?.annotations?.['music.mixcorp.org/config-hash'],
-    after.spec?.template.metadata?.annotations?.['music.mixcorp.org/config-hash'],
-  );
-});
-
-test('secrets: replication password generated once and kept; root password from the spec', () => {
-  const ms = sampleMusicService();
-  const first = buildReplicationSecret(ms, undefined);
-  const password = secretValue(first, 'password')!;
-  assert.match(password, /^[0-9a-f]{32}$/);
-  assert.equal(secretValue(first, 'username'), 'repl');
-  assert.equal(secretValue(buildReplicationSecret(ms, first), 'password'), password, 'never rotated');
-  assert.equal(secretValue(buildRootSecret(ms, undefined), 'password'), 'miku-secret-pass');
-  delete ms.spec.database!.rootPassword;
-  const generated = buildRootSecret(ms, undefined);
-  assert.match(secretValue(generated, 'password')!, /^[0-9a-f]{32}$/);
-  assert.equal(secretValue(buildRootSecret(ms, generated), 'password'), secretValue(generated, 'password'));
-  assert.equal((first as V1Secret).stringData, undefined, 'data, so the observed object compares equal');
+  const meta = (name: string, component: string) => ({
+    name,
+    namespace: 'music',
+    labels: {
+      app: 'miku-stream',
+      component,
+      'app.kubernetes.io/name': 'music-service',
+      'app.kubernetes.io/instance': 'miku-stream',
+      'app.kubernetes.io/managed-by': 'music-operator',
+    },
+    ownerReferences: [
+      {
+        apiVersion: 'music.mixcorp.org/v1',
+        kind: 'MusicService',
+        name: 'miku-stream',
+        uid: 'uid-1',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ],
+  });
+  const cpu = (averageUtilization: number) => ({
+    type: 'Resource',
+    resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization } },
+  });
+  assert.deepEqual(objs.get('HorizontalPodAutoscaler/miku-stream-autoscaler'), {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: meta('miku-stream-autoscaler', 'music-service'),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'miku-stream' },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [
+        cpu(70),
+        { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } },
+      ],
+    },
+  });
+  const replica = objs.get('HorizontalPodAutoscaler/miku-stream-db-replica-autoscaler') as V2HorizontalPodAutoscaler;
+  assert.deepEqual(replica.metadata, meta('miku-stream-db-replica-autoscaler', 'db-replica'));
+  assert.deepEqual(replica.spec?.scaleTargetRef, {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    name: 'miku-stream-db-replica',
+  });
 });
 
 test('database.replicas 0 removes the replica StatefulSet, its Services and HPA', () => {
@@ -158,14 +144,6 @@ test('database.enabled false removes the database workloads (PVCs are never list
     assert.ok(gone.includes(k), k);
   }
   assert.ok(!gone.some((k) => k.startsWith('PersistentVolumeClaim')));
-});
-
-test('only the primary creates the database; replicas start empty for seeding', () => {
-  const objs = byKey(buildChildren(sampleMusicService(), {}).apply);
-  const env = (n: string) =>
-    (objs.get(`StatefulSet/${n}`) as V1StatefulSet).spec?.template.spec?.containers[0]?.env?.map((e) => e.name);
-  assert.ok(env('miku-stream-db-master')?.includes('MARIADB_DATABASE'));
-  assert.ok(!env('miku-stream-db-replica')?.includes('MARIADB_DATABASE'));
 });
 
 test('database Secrets outlive the MusicService with the retained PVCs, and go with them on pvcRetention Delete', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildAppStatefulSet } from './buildAppStatefulSet.ts';
-import { REQUESTED_REPLICAS_ANNOTATION } from './replicaCount.ts';
-import { sampleMusicService } from './testFixtures.ts';
+import { sampleMusicService } from '../../../test/fixtures/musicservice.ts';
+import { buildAppStatefulSet } from './app.ts';
+import { REQUESTED_REPLICAS_ANNOTATION } from './children.ts';
 
 test('app StatefulSet: container port is spec.port, streaming env, resources, music-data PVC', () => {
   const ms = sampleMusicService();

@@ -1,22 +1,26 @@
+/**
+ * The database step: replication set up and observed through the shared MySQL engine, against the servers
+ * themselves (no sidecars). I/O; what it finds becomes status through status.ts.
+ */
 import type { V1Pod, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import {
   applySteps,
   connectNode,
   type DesiredTopology,
   type Login,
+  type NodeAddress,
   type NodeState,
   observeTopology,
   planTopology,
   type Session,
   seedReplica,
 } from '../../engines/mysql/index.ts';
-import { type NodeAddress, podAddress, podOrdinal, podRunning } from './addresses.ts';
-import { secretValue } from './buildDbSecrets.ts';
-import type { DatabaseObservation, ReplicaObservation } from './buildStatus.ts';
-import type { StepContext } from './context.ts';
-import { POD, SECRET, STATEFUL_SET } from './kinds.ts';
-import { childNames, REPLICATION_USER } from './names.ts';
-import { databaseSettings } from './settings.ts';
+import { podOrdinal } from '../../workloads/pods.ts';
+import { childNames, POD, REPLICATION_USER, SECRET, STATEFUL_SET } from './children.ts';
+import { databaseSettings, podAddress, podRunning } from './database.ts';
+import { secretValue } from './secrets.ts';
+import type { DatabaseObservation, ReplicaObservation } from './status.ts';
+import type { StepContext } from './steps.ts';
 
 const CONNECT_TIMEOUT_MS = 3000;
 
@@ -33,19 +37,29 @@ async function rolePods(c: StepContext, component: 'db-master' | 'db-replica', s
     labels: { app: c.name, component },
   })) as unknown as V1Pod[];
   const running: DbPod[] = [];
-  for (const pod of pods.sort((a, b) => podOrdinal(a.metadata!.name!) - podOrdinal(b.metadata!.name!))) {
+  for (const pod of pods.sort((a, b) => podOrdinal(a) - podOrdinal(b))) {
     const address = podRunning(pod) ? podAddress(pod, c.addressMode, service) : undefined;
     if (address) running.push({ name: pod.metadata!.name!, address });
   }
   return { all: pods.filter((p) => !p.metadata?.deletionTimestamp).length, running };
 }
 
-async function tryConnect(c: StepContext, pod: DbPod, login: Login, secrets: string[]): Promise<Session | undefined> {
+const addressOf = (a: NodeAddress) => `${a.host}:${a.port}`;
+
+/** A session, or why there is none (the engine's message, passwords scrubbed, without its leading address). */
+async function tryConnect(
+  c: StepContext,
+  pod: DbPod,
+  login: Login,
+  secrets: string[],
+): Promise<{ session?: Session; error?: string }> {
   try {
-    return await connectNode(pod.address, login, { connectTimeoutMs: CONNECT_TIMEOUT_MS, secrets });
+    return { session: await connectNode(pod.address, login, { connectTimeoutMs: CONNECT_TIMEOUT_MS, secrets }) };
   } catch (err) {
-    c.log.debug({ pod: pod.name, err: (err as Error).message }, 'database server not reachable yet');
-    return undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    c.log.debug({ pod: pod.name, err: message }, 'database server not reachable yet');
+    const prefix = `${addressOf(pod.address)}: `;
+    return { error: message.startsWith(prefix) ? message.slice(prefix.length) : message };
   }
 }
 
@@ -65,7 +79,7 @@ function replicaObservation(name: string, state: NodeState | undefined, source: 
 
 /**
  * The database, from the servers themselves through the shared MySQL engine: connects to the primary and each
- * replica (cluster DNS or pod IPs, see addresses.ts), gives every new, empty replica the primary's data (logical
+ * replica (cluster DNS or pod IPs, see podAddress), gives every new, empty replica the primary's data (logical
  * copy) before it starts replicating, then lets the engine plan and apply the rest (replication user, read-only
  * flags, CHANGE MASTER with GTID, restarting stopped threads). Reports what the servers say afterwards.
  */
@@ -102,7 +116,15 @@ export async function reconcileDatabase(c: StepContext): Promise<DatabaseObserva
   const sessions: Record<string, Session | undefined> = {};
   try {
     const pods = [master, ...(db.replication ? replicaPods.running : [])];
-    await Promise.all(pods.map(async (p) => (sessions[p.name] = await tryConnect(c, p, root, secrets))));
+    const errors: Record<string, string | undefined> = {};
+    await Promise.all(
+      pods.map(async (p) => {
+        const r = await tryConnect(c, p, root, secrets);
+        sessions[p.name] = r.session;
+        errors[p.name] = r.error;
+      }),
+    );
+    observation.primary = { pod: master.name, address: addressOf(master.address), error: errors[master.name] };
     if (!sessions[master.name]) return observation;
     observation.masterAnswers = true;
 

@@ -1,34 +1,25 @@
+/**
+ * The status of a pass, from what it observed (the app StatefulSet, the database servers, the storage plan, the
+ * step that failed), and the events its transitions deserve. Pure.
+ */
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { type Condition, metaTime } from '../../runtime/index.ts';
-import type { StoragePlan } from './planStorage.ts';
-import { sameValue } from './sameValue.ts';
-import type { MusicService } from './types.ts';
+import type { MusicService, MusicServiceStatus } from '../../apis/musicservice.ts';
+import {
+  type Condition,
+  type ConditionInput,
+  deepEqual,
+  type EventInput,
+  metaTime,
+  setCondition,
+} from '../../runtime/index.ts';
+import { selectorString } from '../../workloads/labels.ts';
+import { selectorLabels } from './children.ts';
+import type { StoragePlan } from './storage.ts';
 
-export type Phase = 'Pending' | 'Progressing' | 'Available' | 'Degraded' | 'Failed';
-export type DatabasePhase = 'Pending' | 'Progressing' | 'Ready' | 'Failed';
-
-export interface DatabaseStatus {
-  phase: DatabasePhase;
-  masterReady: boolean;
-  replicasReady: number;
-  replicaEverCreated: boolean;
-  replicaLastSeen?: string;
-  replicaDeletionDetected: boolean;
-  replicationReady: boolean;
-}
-
-export interface MusicServiceStatus {
-  observedGeneration?: number;
-  desiredReplicas?: number;
-  readyReplicas?: number;
-  replicas?: number;
-  selector?: string;
-  phase?: Phase;
-  lastReconcileTime?: string;
-  lastError?: string;
-  conditions?: Condition[];
-  database?: DatabaseStatus;
-}
+// the status types are the schema's (src/apis/musicservice.ts): one source for the CRD and the code
+type Phase = NonNullable<MusicServiceStatus['phase']>;
+export type DatabaseStatus = NonNullable<MusicServiceStatus['database']>;
+type DatabasePhase = NonNullable<DatabaseStatus['phase']>;
 
 /** One replica as the engine saw it. */
 export interface ReplicaObservation {
@@ -54,6 +45,8 @@ export interface DatabaseObservation {
   replicas: ReplicaObservation[];
   /** the engine refused to proceed (errant transactions, unreachable primary): why */
   blocked?: string;
+  /** the primary this pass tried to reach: its pod, its address, and why it did not answer (no error: it did) */
+  primary?: { pod: string; address: string; error?: string };
 }
 
 export interface StatusInput {
@@ -69,16 +62,19 @@ export const MAX_LAG_SECONDS = 30;
 
 const time = metaTime;
 
-function condition(
-  previous: Condition[] | undefined,
-  input: Omit<Condition, 'lastTransitionTime'>,
-  now: Date,
-): Condition {
-  const before = previous?.find((c) => c.type === input.type);
-  return {
-    ...input,
-    lastTransitionTime: before && before.status === input.status ? before.lastTransitionTime : time(now),
-  };
+/**
+ * This pass's conditions, in this order and no others (a condition no longer produced is dropped); each keeps its
+ * lastTransitionTime from `previous` while its status holds (setCondition's rule).
+ */
+function conditionsOf(previous: Condition[] | undefined, inputs: ConditionInput[], now: Date): Condition[] {
+  return inputs.map(
+    (input) =>
+      setCondition(
+        previous?.filter((c) => c.type === input.type),
+        input,
+        now,
+      )[0]!,
+  );
 }
 
 const replicaReady = (r: ReplicaObservation) =>
@@ -132,11 +128,12 @@ function databaseCondition(db: DatabaseObservation, status: DatabaseStatus) {
     };
   }
   if (!status.masterReady) {
-    return {
-      status: 'False' as const,
-      reason: 'PrimaryNotReady',
-      message: 'The primary does not answer or is read-only',
-    };
+    const p = db.primary;
+    // the address the operator tried, so a wrong address mode or an unresolvable name shows for what it is
+    let message = 'The primary does not answer or is read-only';
+    if (p?.error !== undefined) message = `The primary ${p.pod} does not answer at ${p.address}: ${p.error}`;
+    else if (p) message = `The primary ${p.pod} answers at ${p.address} but does not accept writes`;
+    return { status: 'False' as const, reason: 'PrimaryNotReady', message };
   }
   return {
     status: 'False' as const,
@@ -173,64 +170,89 @@ export function buildStatus(
   else if (database && database.phase !== 'Ready') phase = 'Progressing';
   else phase = 'Available';
 
-  const prev = previous?.conditions;
-  const conditions: Condition[] = [
-    condition(
-      prev,
-      input.error
-        ? { type: 'Reconciled', status: 'False', reason: 'ReconcileError', message: input.error }
-        : { type: 'Reconciled', status: 'True', reason: 'ReconcileSucceeded', message: 'All children are applied' },
-      now,
-    ),
-    condition(
-      prev,
-      ready >= desired && rolledOut
-        ? { type: 'Available', status: 'True', reason: 'PodsReady', message: 'All replicas are ready' }
-        : {
-            type: 'Available',
-            status: 'False',
-            reason: rolledOut ? 'PodsNotReady' : 'RollingUpdate',
-            message: `${ready} of ${desired} replicas are ready`,
-          },
-      now,
-    ),
+  const inputs: ConditionInput[] = [
+    input.error
+      ? { type: 'Reconciled', status: 'False', reason: 'ReconcileError', message: input.error }
+      : { type: 'Reconciled', status: 'True', reason: 'ReconcileSucceeded', message: 'All children are applied' },
+    ready >= desired && rolledOut
+      ? { type: 'Available', status: 'True', reason: 'PodsReady', message: 'All replicas are ready' }
+      : {
+          type: 'Available',
+          status: 'False',
+          reason: rolledOut ? 'PodsNotReady' : 'RollingUpdate',
+          message: `${ready} of ${desired} replicas are ready`,
+        },
   ];
   if (input.db && database) {
-    conditions.push(condition(prev, { type: 'DatabaseReady', ...databaseCondition(input.db, database) }, now));
+    inputs.push({ type: 'DatabaseReady', ...databaseCondition(input.db, database) });
     if (database.replicaDeletionDetected) {
-      conditions.push(
-        condition(
-          prev,
-          {
-            type: 'DatabaseReplicaHistory',
-            status: 'True',
-            reason: 'ReplicaDeletionDetected',
-            message: `replicas existed and ${input.db.replicaPods} of ${input.db.wantReplicas} are there now; they are being recreated and reseeded`,
-          },
-          now,
-        ),
-      );
+      inputs.push({
+        type: 'DatabaseReplicaHistory',
+        status: 'True',
+        reason: 'ReplicaDeletionDetected',
+        message: `replicas existed and ${input.db.replicaPods} of ${input.db.wantReplicas} are there now; they are being recreated and reseeded`,
+      });
     }
   }
   for (const r of input.storage?.refused ?? []) {
-    conditions.push(
-      condition(prev, { type: `StorageWarning${r.scope}`, status: 'True', reason: r.reason, message: r.message }, now),
-    );
+    inputs.push({ type: `StorageWarning${r.scope}`, status: 'True', reason: r.reason, message: r.message });
   }
-  for (const c of conditions) if (generation !== undefined) c.observedGeneration = generation;
+  if (generation !== undefined) for (const c of inputs) c.observedGeneration = generation;
+  const conditions = conditionsOf(previous?.conditions, inputs, now);
 
   const next: MusicServiceStatus = {
     observedGeneration: generation,
     desiredReplicas: desired,
     readyReplicas: ready,
     replicas: app?.status?.replicas ?? 0,
-    selector: `app=${name},component=music-service`,
+    selector: selectorString(selectorLabels(name, 'music-service')),
     phase,
     ...(input.error ? { lastError: input.error } : {}),
     conditions,
     ...(database ? { database } : {}),
   };
   const { lastReconcileTime: before, ...rest } = previous ?? {};
-  const unchanged = sameValue(rest, next);
+  const unchanged = deepEqual(rest, next);
   return { ...next, lastReconcileTime: unchanged && before ? before : time(now) };
+}
+
+/** Events for what changed between two statuses: transitions only, never a repeat of the same state. */
+export function transitionEvents(before: MusicServiceStatus | undefined, after: MusicServiceStatus): EventInput[] {
+  const events: EventInput[] = [];
+  if (after.phase && before?.phase !== after.phase) {
+    const warning = after.phase === 'Failed' || after.phase === 'Degraded';
+    events.push({
+      type: warning ? 'Warning' : 'Normal',
+      reason: after.phase,
+      action: 'Reconcile',
+      note:
+        after.phase === 'Failed'
+          ? `Reconcile failed: ${after.lastError ?? 'unknown error'}`
+          : `MusicService is ${after.phase}`,
+    });
+  }
+  const db = after.database;
+  if (db && before?.database?.phase !== db.phase) {
+    events.push({
+      type: db.phase === 'Failed' ? 'Warning' : 'Normal',
+      reason: `Database${db.phase}`,
+      action: 'Reconcile',
+      note: `Database is ${db.phase}: ${after.conditions?.find((c) => c.type === 'DatabaseReady')?.message ?? ''}`,
+    });
+  }
+  if (db?.replicaDeletionDetected && !before?.database?.replicaDeletionDetected) {
+    events.push({
+      type: 'Warning',
+      reason: 'ReplicaDeletionDetected',
+      action: 'Observe',
+      note: 'Database replicas disappeared without a spec change; they are being recreated',
+    });
+  }
+  for (const c of after.conditions ?? []) {
+    if (!c.type.startsWith('StorageWarning')) continue;
+    const prev = before?.conditions?.find((p) => p.type === c.type);
+    if (prev?.reason !== c.reason)
+      events.push({ type: 'Warning', reason: c.reason, action: 'Resize', note: c.message });
+  }
+  return events;
 }

@@ -1,19 +1,20 @@
+/** Everything one MusicService wants to exist, and what it wants gone: the pure desired state of a pass. */
 import type { KubernetesObject, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
-import { buildAppStatefulSet } from './buildAppStatefulSet.ts';
-import { buildAppAutoscaler, buildReplicaAutoscaler } from './buildAutoscalers.ts';
-import { buildDbConfigMap } from './buildDbConfigMap.ts';
-import { buildReplicationSecret, buildRootSecret } from './buildDbSecrets.ts';
-import { buildDbMasterStatefulSet, buildDbReplicaStatefulSet } from './buildDbStatefulSets.ts';
+import type { MusicService } from '../../apis/musicservice.ts';
+import type { ChildRef } from '../../runtime/index.ts';
+import { buildAppAutoscaler, buildAppHeadlessService, buildAppService, buildAppStatefulSet } from './app.ts';
+import { CONFIG_MAP, childNames, HPA, SERVICE, STATEFUL_SET } from './children.ts';
 import {
-  buildAppHeadlessService,
-  buildAppService,
+  buildDbConfigMap,
   buildDbMasterService,
+  buildDbMasterStatefulSet,
   buildDbReadService,
   buildDbReplicaService,
-} from './buildServices.ts';
-import { childNames } from './names.ts';
-import { databaseSettings } from './settings.ts';
-import type { MusicService } from './types.ts';
+  buildDbReplicaStatefulSet,
+  buildReplicaAutoscaler,
+  databaseSettings,
+} from './database.ts';
+import { buildReplicationSecret, buildRootSecret } from './secrets.ts';
 
 /** The children that exist now and that the builders read back (immutable parts, generated passwords). */
 export interface ObservedChildren {
@@ -24,22 +25,16 @@ export interface ObservedChildren {
   rootSecret?: V1Secret;
 }
 
-export interface ChildRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-}
-
-/** What one reconcile wants: objects to apply, and children that must not exist (removed if present). */
+/** What one reconcile wants: objects to apply, and children that must not exist (removed if this one owns them). */
 export interface DesiredChildren {
   apply: KubernetesObject[];
   absent: ChildRef[];
 }
 
-const sts = (name: string): ChildRef => ({ apiVersion: 'apps/v1', kind: 'StatefulSet', name });
-const svc = (name: string): ChildRef => ({ apiVersion: 'v1', kind: 'Service', name });
-const hpa = (name: string): ChildRef => ({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name });
-const configMap = (name: string): ChildRef => ({ apiVersion: 'v1', kind: 'ConfigMap', name });
+const sts = (name: string): ChildRef => ({ ...STATEFUL_SET, name });
+const svc = (name: string): ChildRef => ({ ...SERVICE, name });
+const hpa = (name: string): ChildRef => ({ ...HPA, name });
+const configMap = (name: string): ChildRef => ({ ...CONFIG_MAP, name });
 
 /**
  * Every child of a MusicService as the spec asks for it. Children of a feature that is off are listed as absent
