@@ -4,7 +4,7 @@
  */
 import type { V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
 import type { MusicService, MusicServiceStatus } from '../../apis/musicservice.ts';
-import type { KubeObject, Manager, ObjectContext } from '../../runtime/index.ts';
+import { type KubeObject, type Manager, type ObjectContext, StatecraftError } from '../../runtime/index.ts';
 import type { AddressMode } from '../address-mode.ts';
 import { childNames, PVC, SECRET, STATEFUL_SET } from './children.ts';
 import { buildChildren, type ObservedChildren } from './desired.ts';
@@ -25,11 +25,10 @@ export interface StepContext extends ObjectContext<MusicService> {
 }
 
 /** A reconcile step that failed: the message names the step, so status.lastError tells the user where. */
-export class StepError extends Error {
+export class StepError extends StatecraftError {
   readonly step: string;
   constructor(step: string, cause: unknown) {
-    super(`${step}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'StepError';
+    super('ERR_MUSICSERVICE_STEP', `${step}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.step = step;
   }
 }
