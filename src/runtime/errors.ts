@@ -41,7 +41,22 @@ export class GoneError extends Error {
   }
 }
 
+/**
+ * A mutating request (POST, PUT, PATCH, DELETE) refused — or cut off in flight — by a fenced KubeClient
+ * (`client.fence(reason)`), e.g. because this process lost leadership. Retrying cannot help: the client stays fenced.
+ */
+export class FencedError extends Error {
+  readonly code = 'ERR_WRITE_FENCED';
+  readonly reason: string;
+  constructor(reason: string, request?: { method: string; path: string }) {
+    super(`${request ? `${request.method} ${request.path}: ` : ''}write refused: ${reason}`);
+    this.name = 'FencedError';
+    this.reason = reason;
+  }
+}
+
 export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
 export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;
+export const isFenced = (err: unknown): err is FencedError => err instanceof FencedError;
 export const isGone = (err: unknown): boolean =>
   err instanceof GoneError || (err instanceof ApiError && (err.status === 410 || err.reason === 'Expired'));
