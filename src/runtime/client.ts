@@ -225,6 +225,7 @@ export class KubeClient {
     const mod = url.protocol === 'https:' ? https : http;
     // the last moment before the request exists: the fence or a guard may have closed while we awaited credentials
     this.checkWrite(method, path);
+    options.signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
       const req = mod.request(
         url,
@@ -256,7 +257,7 @@ export class KubeClient {
   /** One JSON request; non-2xx answers reject with ApiError. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     this.checkWrite(method, path);
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+    const timeout = AbortSignal.timeout(Math.max(1, Math.floor(options.timeoutMs ?? 30_000)));
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let text: string;
     let res: http.IncomingMessage;
