@@ -4,7 +4,8 @@
  *
  * Guarantees: one key is never reconciled by two workers at once; thrown errors and rejections are caught,
  * logged and retried with per-key backoff; every reconcile gets a fresh reconcileID in its logger; stopping
- * drains in-flight reconciles (their `ctx.signal` is aborted so long waits can end early).
+ * drains in-flight reconciles (their `ctx.signal` is aborted so long waits can end early); no reconcile starts
+ * once the signal passed to `start` has aborted.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -25,7 +26,12 @@ import { WorkQueue } from './queue.ts';
 import { type Result, settle, toResult } from './result.ts';
 
 export interface ReconcileContext {
-  /** aborted when the manager shuts down */
+  /**
+   * Aborted when the manager stops and, at that very moment, when it loses leadership — then this process must
+   * stop acting: its API writes are already refused (the client is fenced), but database sessions, waits and
+   * other I/O are not. Long-running steps (database calls, switchovers, polls) must pass it on and stop when it
+   * aborts, and should check it before each step that changes something.
+   */
   signal: AbortSignal;
   /** pino child logger carrying controller, namespace, name and reconcileID */
   log: Logger;
@@ -125,6 +131,7 @@ export class Controller {
       const key = await this.queue.get();
       if (key === undefined) return;
       try {
+        if (signal.aborted) return; // stopping or leadership lost: no new reconcile
         await this.reconcileKey(key, signal);
       } finally {
         this.queue.done(key);
