@@ -18,7 +18,8 @@
  *   in-flight reconciles and `start()` rejects with LeadershipLostError. The lease is not released (it is no
  *   longer ours).
  * - A graceful stop drains as before, then fences the client before releasing the lease, so a reconcile that
- *   outlived the grace period cannot write once a successor may lead.
+ *   outlived the grace period cannot write once a successor may lead. (Without leader election a stopped
+ *   manager's client stays usable.)
  * - The lease is renewed over a client of its own, which the fence does not cover, so renewals never queue
  *   behind controller traffic.
  *
@@ -267,7 +268,8 @@ export class Manager {
         new Promise<boolean>((r) => (fence.aborted ? r(false) : fence.addEventListener('abort', () => r(false)))),
       ]);
       if (timedOut) this.log.warn({ graceMs: grace }, 'in-flight reconciles did not finish within the grace period');
-      this.client.fence('manager stopped');
+      // a reconcile that outlived the grace period must not write once the lease is released
+      if (this.elector) this.client.fence('manager stopped: leader lease released');
       this.renewing.abort();
       await this.holding;
       await this.elector?.release();
