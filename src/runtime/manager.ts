@@ -5,8 +5,8 @@
  * Start order: probe + metrics servers → cache (informers for every watched kind) → wait for sync (/readyz turns
  * ready) → leader election (if enabled) → controllers. Stop order (`stop()`, SIGTERM/SIGINT when
  * `handleSignals()` was called): reconciles' `ctx.signal` aborted and queues closed → controllers drain in-flight
- * reconciles (at most gracefulShutdownMs; the lease is still renewed meanwhile) → client fenced → lease released
- * → informers stopped → servers closed.
+ * reconciles (at most gracefulShutdownMs; the lease is still renewed meanwhile) → with leader election, client
+ * fenced and lease released → informers stopped → servers closed.
  *
  * Guarantees (with leader election)
  * - Nothing writes before the lease is held: `client` refuses mutating requests (FencedError) unless `isLeader`,
