@@ -269,7 +269,10 @@ export class KubeClient {
     } catch (err) {
       const fenced = this.writeFence.signal.reason as FencedError | undefined;
       if (fenced && MUTATING.has(method) && !(err instanceof FencedError)) {
-        throw new FencedError(`${fenced.reason} (request cut off in flight)`, { method, path });
+        throw new FencedError(`${fenced.reason} (cut off in flight; the server may or may not have applied it)`, {
+          method,
+          path,
+        });
       }
       throw err;
     }

@@ -1,3 +1,4 @@
+/** Timing bounds leave 250 ms for timer slack: unit tests run beside integration tests on a loaded machine. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
@@ -70,6 +71,10 @@ function leaseClient() {
     slow: (ms: number) => {
       delayMs = ms;
     },
+    takeOver: (holderIdentity: string) => {
+      const l = lease as KubeObject & { spec: Record<string, unknown> };
+      store({ ...l, spec: { ...l.spec, holderIdentity } });
+    },
   };
 }
 
@@ -108,8 +113,8 @@ test('hold() declares loss at the renew deadline while a renew request hangs, an
   );
   // the last successful renewal started at most a retry period (plus timer slack) before the freeze
   const sinceFreeze = lostAt - frozenAt;
-  assert.ok(sinceFreeze <= options.renewDeadlineMs + 50, `lost ${sinceFreeze} ms after the freeze`);
-  assert.ok(sinceFreeze >= options.renewDeadlineMs - options.retryPeriodMs - 50, `lost ${sinceFreeze} ms too early`);
+  assert.ok(sinceFreeze <= options.renewDeadlineMs + 250, `lost ${sinceFreeze} ms after the freeze`);
+  assert.ok(sinceFreeze >= options.renewDeadlineMs - options.retryPeriodMs - 250, `lost ${sinceFreeze} ms too early`);
   assert.ok(fake.aborts.length >= 1, 'the hanging request was aborted');
   assert.ok(
     fake.aborts.every((t) => t <= lostAt + 1),
@@ -127,7 +132,7 @@ test('a renewal that answers only after the deadline does not count', async () =
   const started = performance.now();
   assert.equal(await elector.hold(stop.signal), 'lost');
   const took = performance.now() - started;
-  assert.ok(took <= options.renewDeadlineMs + 50, `lost after ${took} ms`);
+  assert.ok(took <= options.renewDeadlineMs + 250, `lost after ${took} ms`);
   assert.equal(elector.isLeader, false);
   await elector.release(); // not leading: writes nothing
   stop.abort();
@@ -148,4 +153,17 @@ test('release() gives the lease up only while leading, and hold() stops cleanly 
     spec: { holderIdentity: string };
   };
   assert.equal(lease.spec.holderIdentity, '');
+});
+
+test('a leader that finds the lease held by another candidate reports the loss at once', async () => {
+  const fake = leaseClient();
+  const elector = new LeaderElector(fake.client, options);
+  const stop = new AbortController();
+  assert.equal(await elector.acquire(stop.signal), true);
+  fake.takeOver('someone-else');
+  const started = performance.now();
+  assert.equal(await elector.hold(stop.signal), 'lost');
+  const took = performance.now() - started;
+  assert.ok(took < options.retryPeriodMs + 250, `lost after ${took} ms, not at the deadline`);
+  assert.equal(elector.isLeader, false);
 });

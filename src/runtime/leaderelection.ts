@@ -16,6 +16,7 @@
  *   reported lost (`hold()` resolves 'lost', `onLeadershipChange(false)`) when the deadline passes, a lease
  *   duration − renew deadline (5 s by default) before any peer could acquire the lease. An attempt that succeeds
  *   only after the deadline does not count.
+ * - A leader that finds the lease held by someone else reports the loss at once, without waiting for the deadline.
  * - `isLeader` is false from the deadline on, even before the timer has fired (a busy event loop), so a write
  *   guard built on it (the manager's) refuses writes on time.
  * - `release()` clears the holder so a successor takes over at once instead of after a lease duration; it is only
@@ -209,6 +210,12 @@ export class LeaderElector {
       if (this.observed?.record !== record) this.observed = { record, at: now() };
       const heldByOther = !!old.holderIdentity && old.holderIdentity !== identity;
       const durationMs = (old.leaseDurationSeconds ?? leaseDurationMs / 1000) * 1000;
+      if (heldByOther && this.leading) {
+        // someone else holds it while we think we lead (we were paused, or the lease was edited): lost, now
+        log.error({ identity, holder: old.holderIdentity }, 'leader lease is held by another candidate');
+        this.lastRenew = Number.NEGATIVE_INFINITY;
+        return false;
+      }
       if (heldByOther && this.observed.at + durationMs > now()) return false;
       if (old.holderIdentity === identity) {
         spec.acquireTime = old.acquireTime;
