@@ -162,11 +162,10 @@ export class KubeClient {
    */
   fence(reason: string): void {
     if (this.writeFence.signal.aborted) return;
-    const err = new FencedError(reason);
-    this.writeFence.abort(err);
+    this.writeFence.abort(new FencedError(reason));
     for (const req of this.writesInFlight) {
       resetConnection(req);
-      req.destroy(err);
+      req.destroy(new Error('write fenced')); // request() turns it into a FencedError naming the request
     }
     this.writesInFlight.clear();
   }

@@ -12,7 +12,7 @@
  * - Nothing writes before the lease is held: `client` refuses mutating requests (FencedError) unless `isLeader`,
  *   which turns false at the renew deadline (see leaderelection.ts), checked right before each request is sent.
  * - When leadership is lost — the lease not renewed within the renew deadline, which is a lease duration − renew
- *   deadline (5 s) before a peer can acquire it — at that instant: `client` is fenced (every further
+ *   deadline (5 s) before a peer can acquire it, or found held by another — at that instant: `client` is fenced (every further
  *   POST/PUT/PATCH/DELETE refused, those in flight cut off and their connections reset), every reconcile's
  *   `ctx.signal` aborts, the queues close so no new reconcile starts; the manager then stops without waiting for
  *   in-flight reconciles and `start()` rejects with LeadershipLostError. The lease is not released (it is no
@@ -29,8 +29,10 @@
  *   `ctx.signal` on and stop when it aborts.
  * - After LeadershipLostError the process should exit (the `statecraft run` command does): reconciles that
  *   ignore their signal may still be running, though nothing they send to the API server gets through.
- * - A write the API server had already received when leadership was lost may still be applied (a client cannot
- *   recall it); it was sent before the renew deadline, so before any peer could lead.
+ * - A write the API server had already received when leadership was lost may still be applied — even after a
+ *   successor took over, if the server is slow to get to it: a client cannot recall a request. Such a write left
+ *   before the renew deadline; closing that window entirely would take fencing on the server side (a token the
+ *   API server checks), which Leases do not offer.
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
@@ -211,7 +213,7 @@ export class Manager {
           this.metrics.leader.set({ name: leaseName }, leading ? 1 : 0);
           if (leading) return;
           // synchronously with the verdict, before anything else runs: no write gets out, reconciles are cancelled
-          this.client.fence('leader lease lost: not renewed within the renew deadline');
+          this.client.fence('leadership lost: this process no longer holds the leader lease');
           this.abort.abort();
         },
       });
