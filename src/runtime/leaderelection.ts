@@ -27,7 +27,8 @@
  *   about the same rate and that this process is not paused (GC, SIGSTOP, VM freeze) for longer than
  *   leaseDuration − renewDeadline between a write guard's check and the write leaving the socket.
  * - Bounding requests cannot recall one the API server already received; it is applied when the server gets to
- *   it. The renew deadline's margin over the lease duration is what covers that.
+ *   it. The lease duration's margin over the renew deadline (5 s) is the time such a request has to be applied
+ *   in; one the server holds for longer can land after a successor took over.
  */
 import type { Logger } from 'pino';
 import type { KubeClient } from './client.ts';
