@@ -4,6 +4,7 @@ import { CredentialError } from './credentials/aesCtr.ts';
 import { MysqlEngineError } from './engines/mysql/errors.ts';
 import {
   ApiError,
+  FencedError,
   GoneError,
   isConflict,
   isGone,
@@ -12,6 +13,7 @@ import {
   StatecraftError,
   TerminalError,
 } from './runtime/errors.ts';
+import { LeadershipLostError } from './runtime/manager.ts';
 
 const cause = new Error('underlying');
 
@@ -25,6 +27,8 @@ test('every error is a StatecraftError with a stable ERR_ code, its class name a
       'MysqlEngineError',
       'ERR_MYSQL_CONNECT_FAILED',
     ],
+    [new FencedError('leadership lost'), 'FencedError', 'ERR_WRITE_FENCED'],
+    [new LeadershipLostError(), 'LeadershipLostError', 'ERR_LEADERSHIP_LOST'],
     [new CredentialError('ERR_CREDENTIAL_AES_KEY_LENGTH', 'short'), 'CredentialError', 'ERR_CREDENTIAL_AES_KEY_LENGTH'],
   ];
   for (const [err, name, code] of table) {

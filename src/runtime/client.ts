@@ -4,12 +4,24 @@
  * agent per client; kinds are resolved to REST paths through API discovery, cached, refreshed on a miss (a CRD may
  * have been installed since).
  *
+ * Write fence (`fence(reason)`, used by the manager when leadership is lost or it stops)
+ * - Guarantees: once `fence()` returns, every mutating request (POST, PUT, PATCH, DELETE — no exceptions) issued
+ *   through this client is refused with FencedError before a byte of it is sent; mutating requests in flight are
+ *   cut off and reject with FencedError, and their connections are reset (TCP RST) so that bytes the kernel still
+ *   holds are discarded instead of being delivered when a partition heals. Write guards (`guardWrites`) are checked
+ *   the same way, at the last moment before a request goes out. Reads and watches are not affected.
+ * - Caveats: a request whose bytes already reached the API server may still be applied — a client cannot recall
+ *   it; callers bound that window by bounding their requests (e.g. the leader elector's renew deadline). The fence
+ *   covers this client only: another KubeClient, or a database connection, is not fenced by it.
+ *
  * Caveats: only JSON; `get` and `delete` treat 404 as "absent" (undefined / false) instead of throwing.
  */
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, GoneError } from './errors.ts';
+import { ApiError, FencedError, GoneError, isNotFound } from './errors.ts';
 import { type GroupVersionKind, gvkKey, type KubeObject, splitApiVersion } from './gvk.ts';
 
 export interface ResourceInfo {
@@ -67,8 +79,58 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** Per-call options of get/create/replace/patch/delete: cancel with `signal`, bound with `timeoutMs`. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** whole-request timeout; default 30 s */
+  timeoutMs?: number;
+}
+
 /** Called after every request; the runtime's metrics hook in here. */
 export type RequestObserver = (method: string, status: number) => void;
+
+/** A check run right before each mutating request is sent: a returned reason refuses the request. */
+export type WriteGuard = () => string | undefined;
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The TCP socket under each TLS socket this module's agents opened, so a fenced write can reset it. */
+const tcpSockets = new WeakMap<net.Socket, net.Socket>();
+
+/** An https.Agent that opens the TCP connection itself (TLS on top) and remembers it, see `resetConnection`. */
+class HttpsAgent extends https.Agent {
+  override createConnection(
+    options: http.ClientRequestArgs,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const tcp = net.connect({
+      host: options.host ?? undefined,
+      port: Number(options.port),
+      localAddress: options.localAddress,
+      family: options.family,
+    });
+    tcp.on('error', () => {}); // reported by the TLS socket on top
+    const withTcp = { ...options, socket: tcp } as http.ClientRequestArgs;
+    const socket = super.createConnection(withTcp, callback) as net.Socket;
+    tcpSockets.set(socket, tcp);
+    return socket;
+  }
+}
+
+/**
+ * Closes a request's connection with a TCP RST, which makes the kernel drop whatever it has not sent yet (a plain
+ * close would keep retransmitting it). Falls back to destroy() when there is no TCP handle.
+ */
+function resetConnection(req: http.ClientRequest): void {
+  const socket = req.socket;
+  if (!socket) return;
+  const tcp = tcpSockets.get(socket) ?? socket;
+  try {
+    tcp.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
 
 export class KubeClient {
   readonly kubeConfig: KubeConfig;
@@ -77,6 +139,9 @@ export class KubeClient {
   private readonly resources = new Map<string, ResourceInfo>();
   private readonly discovered = new Map<string, Promise<void>>();
   private readonly observers: RequestObserver[] = [];
+  private readonly writeFence = new AbortController();
+  private readonly writeGuards: WriteGuard[] = [];
+  private readonly writesInFlight = new Set<http.ClientRequest>();
 
   constructor(kubeConfig: KubeConfig, options: { maxSockets?: number } = {}) {
     this.kubeConfig = kubeConfig;
@@ -84,11 +149,46 @@ export class KubeClient {
     if (!cluster) throw new Error('kubeconfig: no current cluster (check current-context)');
     this.server = new URL(cluster.server);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
-    this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.agent = this.server.protocol === 'https:' ? new HttpsAgent(agentOptions) : new http.Agent(agentOptions);
   }
 
   onRequest(observer: RequestObserver): void {
     this.observers.push(observer);
+  }
+
+  /**
+   * Fences the client: from now on every mutating request is refused with FencedError, and those in flight are
+   * cut off (see the module doc). Idempotent; the first reason is kept. There is no un-fencing.
+   */
+  fence(reason: string): void {
+    if (this.writeFence.signal.aborted) return;
+    this.writeFence.abort(new FencedError(reason));
+    for (const req of this.writesInFlight) {
+      resetConnection(req);
+      req.destroy(new Error('write fenced')); // request() turns it into a FencedError naming the request
+    }
+    this.writesInFlight.clear();
+  }
+
+  /** Aborted (reason: the FencedError) when the client is fenced. */
+  get writesFenced(): AbortSignal {
+    return this.writeFence.signal;
+  }
+
+  /** Adds a check that every mutating request must pass right before it is sent (see WriteGuard). */
+  guardWrites(guard: WriteGuard): void {
+    this.writeGuards.push(guard);
+  }
+
+  /** Throws FencedError when a mutating request may not be sent now. */
+  private checkWrite(method: string, path: string): void {
+    if (!MUTATING.has(method)) return;
+    const fenced = this.writeFence.signal.reason as FencedError | undefined;
+    if (fenced) throw new FencedError(fenced.reason, { method, path });
+    for (const guard of this.writeGuards) {
+      const reason = guard();
+      if (reason !== undefined) throw new FencedError(reason, { method, path });
+    }
   }
 
   /** Closes idle keep-alive sockets. */
@@ -122,6 +222,9 @@ export class KubeClient {
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
     const mod = url.protocol === 'https:' ? https : http;
+    // the last moment before the request exists: the fence or a guard may have closed while we awaited credentials
+    this.checkWrite(method, path);
+    options.signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
       const req = mod.request(
         url,
@@ -142,18 +245,36 @@ export class KubeClient {
         (res) => resolve({ res, req }),
       );
       req.on('error', reject);
+      if (MUTATING.has(method)) {
+        this.writesInFlight.add(req);
+        req.once('close', () => this.writesInFlight.delete(req));
+      }
       req.end(body);
     });
   }
 
   /** One JSON request; non-2xx answers reject with ApiError. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+    this.checkWrite(method, path);
+    const timeout = AbortSignal.timeout(Math.max(1, Math.floor(options.timeoutMs ?? 30_000)));
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const { res } = await this.send(method, path, { ...options, signal });
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    let text: string;
+    let res: http.IncomingMessage;
+    try {
+      ({ res } = await this.send(method, path, { ...options, signal }));
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      text = Buffer.concat(chunks).toString('utf8');
+    } catch (err) {
+      const fenced = this.writeFence.signal.reason as FencedError | undefined;
+      if (fenced && MUTATING.has(method) && !(err instanceof FencedError)) {
+        throw new FencedError(`${fenced.reason} (cut off in flight; the server may or may not have applied it)`, {
+          method,
+          path,
+        });
+      }
+      throw err;
+    }
     const status = res.statusCode ?? 0;
     for (const o of this.observers) o(method, status);
     if (status < 200 || status >= 300) throw apiError(method, path, status, text);
@@ -192,7 +313,7 @@ export class KubeClient {
         })
         .catch((err) => {
           this.discovered.delete(apiVersion);
-          if (err instanceof ApiError && err.status === 404) return; // group/version not served (yet)
+          if (isNotFound(err)) return; // group/version not served (yet)
           throw err;
         });
       this.discovered.set(apiVersion, p);
@@ -217,11 +338,12 @@ export class KubeClient {
     gvk: GroupVersionKind,
     namespace: string | undefined,
     name: string,
+    options: CallOptions = {},
   ): Promise<T | undefined> {
     try {
-      return withKind(await this.request<T>('GET', await this.path(gvk, namespace, name)), gvk);
+      return withKind(await this.request<T>('GET', await this.path(gvk, namespace, name), callOptions(options)), gvk);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }
@@ -258,20 +380,24 @@ export class KubeClient {
     return { items, resourceVersion };
   }
 
-  async create<T extends KubeObject>(obj: T, options: { fieldManager?: string } = {}): Promise<T> {
+  async create<T extends KubeObject>(obj: T, options: { fieldManager?: string } & CallOptions = {}): Promise<T> {
     const gvk = kindOf(obj);
     const path = await this.path(gvk, obj.metadata?.namespace);
     return withKind(
-      await this.request<T>('POST', path, { body: obj, query: { fieldManager: options.fieldManager } }),
+      await this.request<T>('POST', path, {
+        body: obj,
+        query: { fieldManager: options.fieldManager },
+        ...callOptions(options),
+      }),
       gvk,
     );
   }
 
   /** PUT: optimistic concurrency on metadata.resourceVersion (409 Conflict when stale). */
-  async replace<T extends KubeObject>(obj: T, options: { subresource?: string } = {}): Promise<T> {
+  async replace<T extends KubeObject>(obj: T, options: { subresource?: string } & CallOptions = {}): Promise<T> {
     const gvk = kindOf(obj);
     const path = await this.path(gvk, obj.metadata?.namespace, obj.metadata?.name, options.subresource);
-    return withKind(await this.request<T>('PUT', path, { body: obj }), gvk);
+    return withKind(await this.request<T>('PUT', path, { body: obj, ...callOptions(options) }), gvk);
   }
 
   /** DELETE; resolves false when the object was already gone. */
@@ -279,16 +405,16 @@ export class KubeClient {
     gvk: GroupVersionKind,
     namespace: string | undefined,
     name: string,
-    options: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; uid?: string } = {},
+    options: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; uid?: string } & CallOptions = {},
   ): Promise<boolean> {
     const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
     if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
     if (options.uid) body.preconditions = { uid: options.uid };
     try {
-      await this.request('DELETE', await this.path(gvk, namespace, name), { body });
+      await this.request('DELETE', await this.path(gvk, namespace, name), { body, ...callOptions(options) });
       return true;
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return false;
+      if (isNotFound(err)) return false;
       throw err;
     }
   }
@@ -299,7 +425,7 @@ export class KubeClient {
     name: string,
     patch: unknown,
     type: PatchType,
-    options: { subresource?: string; fieldManager?: string; force?: boolean } = {},
+    options: { subresource?: string; fieldManager?: string; force?: boolean } & CallOptions = {},
   ): Promise<T> {
     const path = await this.path(gvk, namespace, name, options.subresource);
     return withKind(
@@ -307,6 +433,7 @@ export class KubeClient {
         body: patch,
         contentType: PATCH_CONTENT_TYPE[type],
         query: { fieldManager: options.fieldManager, force: type === 'apply' ? (options.force ?? false) : undefined },
+        ...callOptions(options),
       }),
       gvk,
     );
@@ -374,6 +501,11 @@ function apiError(method: string, path: string, status: number, text: string): A
   } catch {}
   if (status === 410) reason = reason === 'Unknown' ? 'Gone' : reason;
   return new ApiError(method, path, status, reason, message);
+}
+
+/** Only the CallOptions fields, so other option fields never leak into a request. */
+function callOptions(options: CallOptions): CallOptions {
+  return { signal: options.signal, timeoutMs: options.timeoutMs };
 }
 
 export function kindOf(obj: KubeObject): GroupVersionKind {

@@ -4,7 +4,8 @@
  *
  * Guarantees: one key is never reconciled by two workers at once; thrown errors and rejections are caught,
  * logged and retried with per-key backoff; every reconcile gets a fresh reconcileID in its logger; stopping
- * drains in-flight reconciles (their `ctx.signal` is aborted so long waits can end early).
+ * drains in-flight reconciles (their `ctx.signal` is aborted so long waits can end early); no reconcile starts
+ * once the signal passed to `start` has aborted.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -150,6 +151,7 @@ export class Controller {
       const key = await this.queue.get();
       if (key === undefined) return;
       try {
+        if (signal.aborted) return; // stopping or leadership lost: no new reconcile
         await this.reconcileKey(key, signal);
       } finally {
         this.queue.done(key);

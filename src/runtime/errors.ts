@@ -52,6 +52,18 @@ export class GoneError extends StatecraftError {
   }
 }
 
+/**
+ * A mutating request (POST, PUT, PATCH, DELETE) refused — or cut off in flight — by a fenced KubeClient
+ * (`client.fence(reason)`), e.g. because this process lost leadership. Retrying cannot help: the client stays fenced.
+ */
+export class FencedError extends StatecraftError {
+  readonly reason: string;
+  constructor(reason: string, request?: { method: string; path: string }) {
+    super('ERR_WRITE_FENCED', `${request ? `${request.method} ${request.path}: ` : ''}write refused: ${reason}`);
+    this.reason = reason;
+  }
+}
+
 const status = (err: unknown): number | undefined => (err instanceof ApiError ? err.status : undefined);
 
 /** 404: the object (or the kind) does not exist. */
@@ -60,6 +72,7 @@ export const isNotFound = (err: unknown): err is ApiError => status(err) === 404
 export const isConflict = (err: unknown): err is ApiError => status(err) === 409;
 /** 422: the API server refused the object (schema, CEL rule, immutable field). */
 export const isInvalid = (err: unknown): err is ApiError => status(err) === 422;
+export const isFenced = (err: unknown): err is FencedError => err instanceof FencedError;
 /** 410 / Expired: a watch or list continue token too old. */
 export const isGone = (err: unknown): boolean =>
   err instanceof GoneError || (err instanceof ApiError && (err.status === 410 || err.reason === 'Expired'));

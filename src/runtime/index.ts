@@ -21,7 +21,8 @@
  * ```
  *
  * Pieces (each documented in its module with guarantees and caveats):
- * - Manager (manager.ts): client, cache, metrics, /healthz /readyz /metrics, leader election, graceful stop.
+ * - Manager (manager.ts): client, cache, metrics, /healthz /readyz /metrics, leader election, graceful stop; on
+ *   lost leadership the client is fenced (writes refused) and every ctx.signal aborts at once.
  * - ControllerBuilder / Controller (controller.ts): for / owns / watches / predicates / withOptions / reconcile.
  * - Object reconciler (reconcile.ts): the fetched object in, helpers bound to it; ControllerRegistration.
  * - StatusWriter (status.ts): read-your-writes status patches; deleteOwned (prune.ts): pruning owned children.
@@ -32,12 +33,14 @@
  * - WorkQueue: dedup, one worker per key, per-key backoff 5 ms..1000 s, addAfter, drain on shutdown.
  * - Applier (apply.ts): server-side apply, field manager `statecraft`, zero requests when converged.
  * - patchStatus, conditions (setCondition …), finalize (finalizers.ts), owner references, EventRecorder.
- * - LeaderElector (Lease 15 s / 10 s / 2 s), RuntimeMetrics (controller-runtime metric names), createLogger.
+ * - KubeClient (client.ts): JSON over one keep-alive agent, discovery, per-call signal/timeout, write fence.
+ * - LeaderElector (Lease 15 s / 10 s / 2 s, every renew bounded by the renew deadline), RuntimeMetrics (controller-runtime metric names), createLogger.
  */
 export { Applier, type ApplyOptions, type ApplyResult, FIELD_MANAGER } from './apply.ts';
 export { ExponentialBackoff, ItemBackoff, TokenBucket } from './backoff.ts';
 export { Cache, type CacheListOptions, type CacheOptions } from './cache.ts';
 export {
+  type CallOptions,
   KubeClient,
   kindOf,
   type ListOptions,
@@ -45,6 +48,7 @@ export {
   type PatchType,
   type ResourceInfo,
   type WatchEvent,
+  type WriteGuard,
 } from './client.ts';
 export {
   type Condition,
@@ -70,8 +74,10 @@ export {
 export { deepEqual, isSubset } from './equality.ts';
 export {
   ApiError,
+  FencedError,
   GoneError,
   isConflict,
+  isFenced,
   isGone,
   isInvalid,
   isNotFound,

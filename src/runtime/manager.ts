@@ -4,11 +4,35 @@
  *
  * Start order: probe + metrics servers → cache (informers for every watched kind) → wait for sync (/readyz turns
  * ready) → leader election (if enabled) → controllers. Stop order (`stop()`, SIGTERM/SIGINT when
- * `handleSignals()` was called): controllers drain in-flight reconciles (at most gracefulShutdownMs) → lease
- * released → informers stopped → servers closed.
+ * `handleSignals()` was called): reconciles' `ctx.signal` aborted and queues closed → controllers drain in-flight
+ * reconciles (at most gracefulShutdownMs; the lease is still renewed meanwhile) → with leader election, client
+ * fenced and lease released → informers stopped → servers closed.
  *
- * Caveats: losing the lease stops the manager and `start()` rejects with LeadershipLostError — the process should
- * exit (the `statecraft run` command does) so no two leaders act at once.
+ * Guarantees (with leader election)
+ * - Nothing writes before the lease is held: `client` refuses mutating requests (FencedError) unless `isLeader`,
+ *   which turns false at the renew deadline (see leaderelection.ts), checked right before each request is sent.
+ * - When leadership is lost — the lease not renewed within the renew deadline, which is a lease duration − renew
+ *   deadline (5 s) before a peer can acquire it, or found held by another — at that instant: `client` is fenced (every further
+ *   POST/PUT/PATCH/DELETE refused, those in flight cut off and their connections reset), every reconcile's
+ *   `ctx.signal` aborts, the queues close so no new reconcile starts; the manager then stops without waiting for
+ *   in-flight reconciles and `start()` rejects with LeadershipLostError. The lease is not released (it is no
+ *   longer ours).
+ * - A graceful stop drains as before, then fences the client before releasing the lease, so a reconcile that
+ *   outlived the grace period cannot write once a successor may lead. (Without leader election a stopped
+ *   manager's client stays usable.)
+ * - The lease is renewed over a client of its own, which the fence does not cover, so renewals never queue
+ *   behind controller traffic.
+ *
+ * Caveats
+ * - The fence covers this manager's `client` (and everything built on it: apply, patchStatus, events). A
+ *   KubeClient made elsewhere, and database connections, are not fenced: long-running steps must pass
+ *   `ctx.signal` on and stop when it aborts.
+ * - After LeadershipLostError the process should exit (the `statecraft run` command does): reconciles that
+ *   ignore their signal may still be running, though nothing they send to the API server gets through.
+ * - A write the API server had already received when leadership was lost may still be applied — even after a
+ *   successor took over, if the server is slow to get to it: a client cannot recall a request. Such a write left
+ *   before the renew deadline; closing that window entirely would take fencing on the server side (a token the
+ *   API server checks), which Leases do not offer.
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
@@ -19,6 +43,7 @@ import { Applier, type ApplyOptions, type ApplyResult } from './apply.ts';
 import { Cache } from './cache.ts';
 import { KubeClient } from './client.ts';
 import { type Controller, ControllerBuilder } from './controller.ts';
+import { StatecraftError } from './errors.ts';
 import { EventRecorder } from './events.ts';
 import type { KubeObject } from './gvk.ts';
 import { LeaderElector } from './leaderelection.ts';
@@ -52,11 +77,9 @@ export interface ManagerOptions {
   identity?: string;
 }
 
-export class LeadershipLostError extends Error {
-  readonly code = 'ERR_LEADERSHIP_LOST';
+export class LeadershipLostError extends StatecraftError {
   constructor() {
-    super('leader election lost: stopping so that no two leaders act at once');
-    this.name = 'LeadershipLostError';
+    super('ERR_LEADERSHIP_LOST', 'leader election lost: stopping so that no two leaders act at once');
   }
 }
 
@@ -73,7 +96,11 @@ export class Manager {
   private readonly controllers: Controller[] = [];
   private readonly recorders = new Map<string, EventRecorder>();
   private readonly abort = new AbortController();
+  /** ends lease renewal: aborted only once the controllers drained, so the lease is held while they finish */
+  private readonly renewing = new AbortController();
   private elector?: LeaderElector;
+  private leaseClient?: KubeClient;
+  private holding?: Promise<'stopped' | 'lost'>;
   private servers: http.Server[] = [];
   private started?: Promise<void>;
   private stopping?: Promise<void>;
@@ -88,6 +115,7 @@ export class Manager {
     this.identity = options.identity ?? `${hostname()}_${randomUUID()}`;
     this.client = new KubeClient(kubeConfig);
     this.client.onRequest((method, status) => this.metrics.restRequests.inc({ method, code: String(status) }));
+    this.client.guardWrites(() => (this.isLeader ? undefined : 'this manager does not hold the leader lease'));
     this.cache = new Cache(this.client, { namespaces: options.namespaces, log: this.log });
     this.applier = new Applier(this.client, this.cache);
     this.statusWriter = new StatusWriter(this.client);
@@ -157,7 +185,7 @@ export class Manager {
     return this.options.leaderElection ? !!this.elector?.isLeader : true;
   }
 
-  /** The manager's stop signal (aborted when stopping). */
+  /** The manager's stop signal: aborted when stopping or when leadership is lost (it is every `ctx.signal`). */
   get signal(): AbortSignal {
     return this.abort.signal;
   }
@@ -195,7 +223,9 @@ export class Manager {
     if (this.options.leaderElection) {
       const leaseName = this.options.leaderElectionID ?? 'statecraft-leader';
       this.metrics.leader.set({ name: leaseName }, 0);
-      this.elector = new LeaderElector(this.client, {
+      this.leaseClient = new KubeClient(this.client.kubeConfig);
+      this.leaseClient.onRequest((method, status) => this.metrics.restRequests.inc({ method, code: String(status) }));
+      this.elector = new LeaderElector(this.leaseClient, {
         namespace: this.options.leaderElectionNamespace ?? (await podNamespace()) ?? 'default',
         name: leaseName,
         identity: this.identity,
@@ -203,14 +233,20 @@ export class Manager {
         renewDeadlineMs: this.options.renewDeadlineMs,
         retryPeriodMs: this.options.retryPeriodMs,
         log: this.log,
-        onLeadershipChange: (leading) => this.metrics.leader.set({ name: leaseName }, leading ? 1 : 0),
+        onLeadershipChange: (leading) => {
+          this.metrics.leader.set({ name: leaseName }, leading ? 1 : 0);
+          if (leading) return;
+          // synchronously with the verdict, before anything else runs: no write gets out, reconciles are cancelled
+          this.client.fence('leadership lost: this process no longer holds the leader lease');
+          this.abort.abort();
+        },
       });
       if (!(await this.elector.acquire(signal))) return this.stopping;
-      lost = this.elector.hold(signal);
+      lost = this.holding = this.elector.hold(this.renewing.signal);
     }
     const workers = Promise.all(this.controllers.map((c) => c.start(signal)));
     if ((await lost) === 'lost') {
-      await this.stop();
+      await this.stop(); // aborts ctx.signal and closes the queues at once; does not wait for a drain
       throw new LeadershipLostError();
     }
     await workers;
@@ -248,18 +284,26 @@ export class Manager {
       this.ready = false;
       const grace = this.options.gracefulShutdownMs ?? 30_000;
       const drained = Promise.all(this.controllers.map((c) => c.stop()));
-      // Like controller-runtime: in-flight reconciles see their context cancelled, then we wait for them.
+      // Like controller-runtime: in-flight reconciles see their context cancelled, then we wait for them —
+      // unless the client is (or gets) fenced: then nothing they do reaches the API server and we stop at once.
       this.abort.abort();
+      const fence = this.client.writesFenced;
       const timedOut = await Promise.race([
         drained.then(() => false),
         new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref()),
+        new Promise<boolean>((r) => (fence.aborted ? r(false) : fence.addEventListener('abort', () => r(false)))),
       ]);
       if (timedOut) this.log.warn({ graceMs: grace }, 'in-flight reconciles did not finish within the grace period');
+      // a reconcile that outlived the grace period must not write once the lease is released
+      if (this.elector) this.client.fence('manager stopped: leader lease released');
+      this.renewing.abort();
+      await this.holding;
       await this.elector?.release();
       for (const r of this.recorders.values()) r.close();
       await this.cache.stopped();
       await Promise.all(this.servers.map(close));
       this.client.close();
+      this.leaseClient?.close();
       this.log.info('manager stopped');
     })();
     return this.stopping;

@@ -30,7 +30,12 @@ import type { StatusWriter } from './status.ts';
 
 /** What the runtime passes every reconcile (request-level). */
 export interface ReconcileContext {
-  /** aborted when the manager stops or loses leadership: long steps must pass it on and check it */
+  /**
+   * Aborted when the manager stops and, at that very moment, when it loses leadership — then this process must
+   * stop acting: its API writes are already refused (the client is fenced), but database sessions, waits and
+   * other I/O are not. Long-running steps (database calls, switchovers, polls) must pass it on and stop when it
+   * aborts, and should check it before each step that changes something.
+   */
   signal: AbortSignal;
   /** pino child logger carrying controller, namespace, name and reconcileID */
   log: import('pino').Logger;

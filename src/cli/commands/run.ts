@@ -78,7 +78,13 @@ export const runCommand: Command = {
       await mgr.start();
       return 0;
     } catch (err) {
-      log.error({ err }, err instanceof LeadershipLostError ? 'leadership lost' : 'manager failed');
+      if (err instanceof LeadershipLostError) {
+        // Exit at once, not when the event loop drains: the API client is fenced, but a reconcile that ignores
+        // its aborted signal may still hold a database session, and only the exit ends it.
+        log.error({ err }, 'leadership lost');
+        process.exit(1);
+      }
+      log.error({ err }, 'manager failed');
       await mgr.stop();
       return 1;
     }
