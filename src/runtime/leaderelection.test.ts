@@ -88,6 +88,15 @@ const options = {
   log: pino({ level: 'silent' }),
 };
 
+/** An elector that has just acquired the lease on a fake lease client. */
+async function leading() {
+  const fake = leaseClient();
+  const elector = new LeaderElector(fake.client, options);
+  const stop = new AbortController();
+  assert.equal(await elector.acquire(stop.signal), true);
+  return { fake, elector, stop };
+}
+
 test('hold() declares loss at the renew deadline while a renew request hangs, and aborts that request', async () => {
   const fake = leaseClient();
   const changes: [boolean, number][] = [];
@@ -124,10 +133,7 @@ test('hold() declares loss at the renew deadline while a renew request hangs, an
 });
 
 test('a renewal that answers only after the deadline does not count', async () => {
-  const fake = leaseClient();
-  const elector = new LeaderElector(fake.client, options);
-  const stop = new AbortController();
-  assert.equal(await elector.acquire(stop.signal), true);
+  const { fake, elector, stop } = await leading();
   fake.slow(options.renewDeadlineMs + 200); // each call answers late, ignoring its signal
   const started = performance.now();
   assert.equal(await elector.hold(stop.signal), 'lost');
@@ -139,10 +145,7 @@ test('a renewal that answers only after the deadline does not count', async () =
 });
 
 test('release() gives the lease up only while leading, and hold() stops cleanly on its signal', async () => {
-  const fake = leaseClient();
-  const elector = new LeaderElector(fake.client, options);
-  const stop = new AbortController();
-  assert.equal(await elector.acquire(stop.signal), true);
+  const { fake, elector, stop } = await leading();
   const holding = elector.hold(stop.signal);
   await new Promise((r) => setTimeout(r, 150));
   stop.abort();
@@ -156,10 +159,7 @@ test('release() gives the lease up only while leading, and hold() stops cleanly 
 });
 
 test('a leader that finds the lease held by another candidate reports the loss at once', async () => {
-  const fake = leaseClient();
-  const elector = new LeaderElector(fake.client, options);
-  const stop = new AbortController();
-  assert.equal(await elector.acquire(stop.signal), true);
+  const { fake, elector, stop } = await leading();
   fake.takeOver('someone-else');
   const started = performance.now();
   assert.equal(await elector.hold(stop.signal), 'lost');

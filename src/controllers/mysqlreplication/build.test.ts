@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { nodeState, replicationState } from '../../../test/fixtures/mysql-node-state.ts';
 import type { MysqlReplication } from '../../apis/mysqlreplication.ts';
 import type { NodeState } from '../../engines/mysql/index.ts';
 import { resolveAddressMode } from '../address-mode.ts';
@@ -41,20 +42,9 @@ const addresses = {
 };
 
 function state(over: Partial<NodeState>): NodeState {
-  return {
-    host: '',
-    port: 3306,
+  return nodeState({
     version: '10.11',
-    flavor: 'mariadb',
-    serverId: 1,
-    role: 'Source',
-    readOnly: false,
-    superReadOnly: null,
-    replication: null,
     gtid: { executed: '0-1-5', binlogState: '0-1-5', binlogPos: '0-1-5', replicaPos: '' },
-    gtidStrictMode: true,
-    logBin: true,
-    logReplicaUpdates: true,
     semiSync: {
       available: true,
       sourceEnabled: false,
@@ -64,27 +54,19 @@ function state(over: Partial<NodeState>): NodeState {
       clients: 0,
     },
     ...over,
-  };
+  });
 }
 const replica = (lag: number | null, over: Partial<NodeState> = {}) =>
   state({
     role: 'Replica',
     readOnly: true,
-    replication: {
-      sourceHost: '10.0.0.1',
-      sourcePort: 3306,
+    replication: replicationState('10.0.0.1', {
       sourceUser: 'replication',
-      ioRunning: 'Yes',
-      sqlRunning: 'Yes',
       secondsBehindSource: lag,
       sourceLogFile: 'b.000001',
       readSourceLogPos: 10,
       execSourceLogPos: 10,
-      lastIoError: '',
-      lastSqlError: '',
-      usesGtid: true,
-      receivedGtids: '',
-    },
+    }),
     ...over,
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { nodeState, replicationState } from '../../../test/fixtures/mysql-node-state.ts';
 import type { NodeState } from './observeNode.ts';
 import { type DesiredTopology, planTopology, type Step } from './planTopology.ts';
 
@@ -14,53 +15,10 @@ const desired = (source: string, replicas: string[], extra: Partial<DesiredTopol
 });
 
 function node(over: Partial<NodeState> & { serverId: number }): NodeState {
-  return {
-    host: `10.0.0.${over.serverId}`,
-    port: 3306,
-    version: '10.11.19-MariaDB',
-    flavor: 'mariadb',
-    role: 'Source',
-    readOnly: false,
-    superReadOnly: null,
-    replication: null,
-    gtid: { executed: '', binlogState: '', binlogPos: '', replicaPos: '' },
-    gtidStrictMode: true,
-    logBin: true,
-    logReplicaUpdates: true,
-    semiSync: {
-      available: true,
-      sourceEnabled: false,
-      replicaEnabled: false,
-      timeoutMs: 10000,
-      waitPoint: 'AFTER_SYNC',
-      clients: 0,
-    },
-    replicationUserExists: true,
-    ...over,
-  };
+  return nodeState({ host: `10.0.0.${over.serverId}`, replicationUserExists: true, ...over });
 }
 const replicaOf = (serverId: number, source: number, over: Partial<NodeState> = {}): NodeState =>
-  node({
-    serverId,
-    role: 'Replica',
-    readOnly: true,
-    replication: {
-      sourceHost: `10.0.0.${source}`,
-      sourcePort: 3306,
-      sourceUser: 'repl',
-      ioRunning: 'Yes',
-      sqlRunning: 'Yes',
-      secondsBehindSource: 0,
-      sourceLogFile: 'mariadb-bin.000001',
-      readSourceLogPos: 100,
-      execSourceLogPos: 100,
-      lastIoError: '',
-      lastSqlError: '',
-      usesGtid: true,
-      receivedGtids: '',
-    },
-    ...over,
-  });
+  node({ serverId, role: 'Replica', readOnly: true, replication: replicationState(`10.0.0.${source}`), ...over });
 const kinds = (steps: Step[]) =>
   steps.map((s) => ('node' in s ? `${s.kind}:${s.node}` : `${s.kind}:${s.from}->${s.to}`));
 
