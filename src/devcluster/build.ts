@@ -10,8 +10,8 @@ import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION, stagingVersion } from '
 /** A build that could not finish: one message a person can act on, and where the full log is. */
 export class BuildError extends StatecraftError {
   readonly logPath: string | undefined;
-  constructor(message: string, logPath?: string) {
-    super('ERR_DEVCLUSTER_BUILD', logPath ? `${message} (build log: ${logPath})` : message);
+  constructor(message: string, logPath?: string, code = 'ERR_DEVCLUSTER_BUILD') {
+    super(code, logPath ? `${message} (build log: ${logPath})` : message);
     this.logPath = logPath;
   }
 }
