@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstReply } from './ping.ts';
@@ -39,6 +39,7 @@ export function startMariadb(options: MariadbOptions): ServerHandle {
     hostname: options.hostname,
     async init(tools) {
       programs.assertPresent();
+      await mkdir(join(runDir, 'tmp'), { recursive: true });
       await writeFile(cnf, renderMyCnf(options, runDir));
       // the marker is written last: a data directory whose initialisation was cut short is initialised again
       const marker = join(options.dataDir, INIT_MARKER);
@@ -82,6 +83,9 @@ export function renderMyCnf(o: ServerOptions, runDir: string): string {
     `datadir=${o.dataDir}`,
     `bind-address=${o.ip}`,
     `pid-file=${join(runDir, 'mysqld.pid')}`,
+    // a private tmpdir: servers initialising side by side (other clusters, other pid namespaces sharing /tmp) can
+    // pick the same temporary table names in a shared /tmp, and one deletes the other's
+    `tmpdir=${join(runDir, 'tmp')}`,
     // as the image's docker.cnf
     'skip-host-cache',
     'skip-name-resolve',
