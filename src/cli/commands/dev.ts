@@ -23,7 +23,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CRD_DIR = join(REPO, 'deploy', 'crds');
 export const SAMPLES_DIR = join(REPO, 'samples');
 /** Samples that are patches to other samples, not objects: printed as a next step instead of applied. */
-const PATCH_SAMPLES = ['compose-mysqlreplication-switchover-patch.yaml'];
+export const PATCH_SAMPLES = ['compose-mysqlreplication-switchover-patch.yaml'];
 
 const DEFAULT_TIMEOUT_S = 300;
 
