@@ -199,6 +199,6 @@ test('ensure: announces, installs through the runner, checks again; STATECRAFT_N
         throw new Error('apt-get install exited 100: E: Unable to locate package');
       },
     }),
-    /installing openssl mariadb-server redis-tools failed: .*Unable to locate package.*Run it yourself:\n {2}apt-get update/s,
+    /installing openssl mariadb-server redis-tools failed: .*Unable to locate package.*run it yourself:\n {2}apt-get update/s,
   );
 });

@@ -43,9 +43,12 @@ export function parseSystemPackages(text: string): SystemPackage[] {
 }
 
 let list: SystemPackage[] | undefined;
-/** The list in deploy/system-packages.txt (read once). */
+/**
+ * The list in deploy/system-packages.txt (read once); `STATECRAFT_SYSTEM_PACKAGES` names another file of the same
+ * form (another distribution's names, or a test's list with a package this machine lacks).
+ */
 export function systemPackages(): SystemPackage[] {
-  list ??= parseSystemPackages(readFileSync(SYSTEM_PACKAGES_FILE, 'utf8'));
+  list ??= parseSystemPackages(readFileSync(process.env.STATECRAFT_SYSTEM_PACKAGES || SYSTEM_PACKAGES_FILE, 'utf8'));
   return list;
 }
 
@@ -290,8 +293,8 @@ export async function ensureSystemPackages(o: EnsureOptions): Promise<EnsureResu
     for (const argv of plan.commands) await (o.runCommand ?? runLogged)(argv, logPath);
   } catch (err) {
     throw new SystemPackagesError(
-      `installing ${plan.packages.join(' ')} failed: ${(err as Error).message}. Run it yourself:\n  ${plan.shown}`,
-      logPath,
+      `installing ${plan.packages.join(' ')} failed: ${(err as Error).message} (apt-get output: ${logPath}). ` +
+        `Fix that, or run it yourself:\n  ${plan.shown}`,
     );
   } finally {
     clearInterval(heartbeat);
