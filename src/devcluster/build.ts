@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StatecraftError } from '../runtime/errors.ts';
 import { binDir, cacheDir } from './paths.ts';
 import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION, stagingVersion } from './versions.ts';
@@ -10,8 +10,8 @@ import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION, stagingVersion } from '
 /** A build that could not finish: one message a person can act on, and where the full log is. */
 export class BuildError extends StatecraftError {
   readonly logPath: string | undefined;
-  constructor(message: string, logPath?: string) {
-    super('ERR_DEVCLUSTER_BUILD', logPath ? `${message} (build log: ${logPath})` : message);
+  constructor(message: string, logPath?: string, code = 'ERR_DEVCLUSTER_BUILD') {
+    super(code, logPath ? `${message} (build log: ${logPath})` : message);
     this.logPath = logPath;
   }
 }
@@ -29,11 +29,38 @@ export type Progress = (line: string) => void;
 
 const KUBE_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] as const;
 
-/** Paths of every binary, built on first use and read from the cache afterwards. */
+/**
+ * Paths of every binary, built on first use and read from the cache afterwards. A cold build reports which
+ * component it builds and how far it is (packages compiled of those to compile, elapsed against the last measured
+ * time of that component), and the total at the end; a warm start says the binaries came from the cache.
+ */
 export async function ensureBinaries(progress: Progress = () => {}): Promise<Binaries> {
-  const kube = await ensureKubernetes(progress);
-  const etcd = await ensureEtcd(progress);
-  const kwok = await ensureKwok(progress);
+  const started = Date.now();
+  const built: string[] = [];
+  const timed = async <T>(component: string, build: () => Promise<T | undefined>, cached: T): Promise<T> => {
+    const t0 = Date.now();
+    const result = await build();
+    if (result === undefined) return cached;
+    const seconds = (Date.now() - t0) / 1000;
+    built.push(`${component} ${formatDuration(seconds)}`);
+    progress(`  ${component} built in ${formatDuration(seconds)}`);
+    await recordBuildSeconds(component, seconds);
+    return result;
+  };
+  const kube = await timed('kubernetes', () => ensureKubernetes(progress), kubernetesPaths());
+  const etcd = await timed('etcd', () => ensureEtcd(progress), etcdPath());
+  const kwok = await timed('kwok', () => ensureKwok(progress), kwokPath());
+  if (built.length) {
+    progress(
+      `control plane built in ${formatDuration((Date.now() - started) / 1000)} (${built.join(', ')}); ` +
+        `cached in ${join(cacheDir(), 'bin')}, so the next start takes seconds`,
+    );
+  } else {
+    progress(
+      `control-plane binaries: from the cache (${join(cacheDir(), 'bin')}: kubernetes ${KUBERNETES_VERSION}, ` +
+        `etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION})`,
+    );
+  }
   return {
     etcd,
     kubeApiserver: kube['kube-apiserver'],
@@ -44,67 +71,216 @@ export async function ensureBinaries(progress: Progress = () => {}): Promise<Bin
   };
 }
 
+/** "42 s", "14 min 40 s" */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
+}
+
+/** What a running build has done, for one progress line. */
+export interface BuildProgress {
+  /** the component (and which command of it) being built */
+  label: string;
+  /** packages compiled so far (`go build -v` lines) */
+  compiled: number;
+  /** packages that need compiling (stale per `go list`), when known */
+  total?: number;
+  elapsedSeconds: number;
+  /** how long this component took the last time it was built here */
+  lastSeconds?: number;
+}
+
+/** "  kube-apiserver (1/4): 812 of 2104 packages compiled (39%), 4 min 10 s so far (last build: 12 min 30 s)" */
+export function formatBuildProgress(p: BuildProgress): string {
+  const packages =
+    p.total !== undefined && p.total > 0
+      ? `${Math.min(p.compiled, p.total)} of ${p.total} packages compiled (${Math.floor((100 * Math.min(p.compiled, p.total)) / p.total)}%)`
+      : `${p.compiled} packages compiled`;
+  const last = p.lastSeconds ? ` (last build: ${formatDuration(p.lastSeconds)})` : ' (first build here)';
+  return `  ${p.label}: ${packages}, ${formatDuration(p.elapsedSeconds)} so far${last}`;
+}
+
+const timingsPath = () => join(cacheDir(), 'build', 'timings.json');
+
+async function readBuildTimings(): Promise<Record<string, number>> {
+  try {
+    return JSON.parse(await readFile(timingsPath(), 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+async function recordBuildSeconds(component: string, seconds: number): Promise<void> {
+  const timings = { ...(await readBuildTimings()), [component]: Math.round(seconds) };
+  await mkdir(dirname(timingsPath()), { recursive: true });
+  await writeFile(timingsPath(), `${JSON.stringify(timings, null, 2)}\n`);
+}
+
+/** `go build -v` names each package it compiles on a line of its own; everything else (go: downloading ...) is not. */
+export function isPackageLine(text: string): boolean {
+  return /^[\w.~+-]+(\/[\w.~+-]+)*$/.test(text);
+}
+
+/** Counts compiled packages across the `go` runs of one component and prints a line every 30 s. */
+class BuildMeter {
+  compiled = 0;
+  total: number | undefined;
+  label: string;
+  private readonly started = Date.now();
+  private readonly lastSeconds: number | undefined;
+  private readonly progress: Progress;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(label: string, lastSeconds: number | undefined, progress: Progress) {
+    this.label = label;
+    this.lastSeconds = lastSeconds;
+    this.progress = progress;
+  }
+
+  static async start(component: string, progress: Progress): Promise<BuildMeter> {
+    return new BuildMeter(component, (await readBuildTimings())[component], progress);
+  }
+
+  /** a line of `go build -v` stderr: an import path is one package compiled */
+  line(text: string): void {
+    if (isPackageLine(text)) this.compiled++;
+  }
+
+  running(): () => void {
+    this.timer ??= setInterval(() => this.report(), 30_000);
+    return () => {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    };
+  }
+
+  report(): void {
+    this.progress(
+      formatBuildProgress({
+        label: this.label,
+        compiled: this.compiled,
+        total: this.total,
+        elapsedSeconds: (Date.now() - this.started) / 1000,
+        lastSeconds: this.lastSeconds,
+      }),
+    );
+  }
+}
+
+/** Packages `go build` would compile for `packages` (stale per `go list`), or undefined when go list cannot say. */
+async function stalePackageCount(
+  packages: string[],
+  buildFlags: string[],
+  cwd: string,
+  log: LogSink,
+  env: Record<string, string> = {},
+): Promise<number | undefined> {
+  try {
+    const out = await go(
+      ['list', ...buildFlags, '-deps', '-f', '{{if .Stale}}{{.ImportPath}}{{end}}', ...packages],
+      cwd,
+      log,
+      { env },
+    );
+    return out.split('\n').filter(Boolean).length;
+  } catch {
+    return undefined;
+  }
+}
+
+function kubernetesPaths(): Record<(typeof KUBE_COMMANDS)[number], string> {
+  const out = binDir('kubernetes', KUBERNETES_VERSION);
+  return Object.fromEntries(KUBE_COMMANDS.map((c) => [c, join(out, c)])) as Record<
+    (typeof KUBE_COMMANDS)[number],
+    string
+  >;
+}
+const etcdPath = () => join(binDir('etcd', ETCD_VERSION), 'etcd');
+const kwokPath = () => join(binDir('kwok', KWOK_VERSION), 'kwok');
+
 /**
  * k8s.io/kubernetes cannot be `go install`ed: it requires its staging modules at v0.0.0 and replaces them with
  * local paths. A wrapper module that requires it and replaces each staging module by its published v0.Y.Z builds
  * the same commands. The staging list is read from that version's own go.mod, so a version bump needs no edit here.
  */
-async function ensureKubernetes(progress: Progress): Promise<Record<(typeof KUBE_COMMANDS)[number], string>> {
+async function ensureKubernetes(
+  progress: Progress,
+): Promise<Record<(typeof KUBE_COMMANDS)[number], string> | undefined> {
   const out = binDir('kubernetes', KUBERNETES_VERSION);
-  const paths = Object.fromEntries(KUBE_COMMANDS.map((c) => [c, join(out, c)])) as Record<
-    (typeof KUBE_COMMANDS)[number],
-    string
-  >;
-  if (KUBE_COMMANDS.every((c) => existsSync(paths[c]))) return paths;
+  const paths = kubernetesPaths();
+  if (KUBE_COMMANDS.every((c) => existsSync(paths[c]))) return undefined;
 
   const work = join(cacheDir(), 'build', `kubernetes-${KUBERNETES_VERSION}`);
-  await withBuildLock(work, async (log) => {
-    const staging = await kubernetesStagingModules(work, log);
-    const v0 = stagingVersion(KUBERNETES_VERSION);
-    const goMod = [
-      'module statecraft.local/kubebuild',
-      '',
-      'go 1.24',
-      '',
-      `require k8s.io/kubernetes ${KUBERNETES_VERSION}`,
-      '',
-      'replace (',
-      ...staging.map((m) => `\t${m} => ${m} ${v0}`),
-      ')',
-      '',
-    ].join('\n');
-    await writeFile(join(work, 'go.mod'), goMod);
-    await writeFile(
-      join(work, 'tools.go'),
-      `//go:build tools\n\npackage tools\n\nimport (\n${KUBE_COMMANDS.map((c) => `\t_ "k8s.io/kubernetes/cmd/${c}"`).join('\n')}\n)\n`,
+  let built = false;
+  await withBuildLock(work, 'kubernetes', progress, async (log) => {
+    if (KUBE_COMMANDS.every((c) => existsSync(paths[c]))) return; // another process built them while we waited
+    built = true;
+    const meter = await BuildMeter.start('kubernetes', progress);
+    progress(
+      `building kubernetes ${KUBERNETES_VERSION} (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl)`,
     );
-    progress(`resolving k8s.io/kubernetes ${KUBERNETES_VERSION} modules`);
-    await go(['mod', 'tidy'], work, log);
-    const version = KUBERNETES_VERSION;
-    const [major, minor] = version.slice(1).split('.');
-    const ldflags = [
-      '-s -w',
-      `-X k8s.io/component-base/version.gitVersion=${version}`,
-      `-X k8s.io/component-base/version.gitMajor=${major}`,
-      `-X k8s.io/component-base/version.gitMinor=${minor}`,
-      `-X k8s.io/client-go/pkg/version.gitVersion=${version}`,
-      '-X k8s.io/component-base/version.gitTreeState=clean',
-    ].join(' ');
-    await mkdir(out, { recursive: true });
-    for (const [i, c] of KUBE_COMMANDS.entries()) {
-      if (existsSync(paths[c])) continue;
-      progress(`building ${c} ${version} (${i + 1}/${KUBE_COMMANDS.length}); the first build takes many minutes`);
-      const tmp = `${paths[c]}.tmp`;
-      await go(
-        ['build', '-trimpath', '-tags', 'selinux,notest', '-ldflags', ldflags, '-o', tmp, `k8s.io/kubernetes/cmd/${c}`],
+    progress(`  resolving and downloading the k8s.io/kubernetes ${KUBERNETES_VERSION} modules`);
+    const stopMeter = meter.running();
+    try {
+      const staging = await kubernetesStagingModules(work, log);
+      const v0 = stagingVersion(KUBERNETES_VERSION);
+      const goMod = [
+        'module statecraft.local/kubebuild',
+        '',
+        'go 1.24',
+        '',
+        `require k8s.io/kubernetes ${KUBERNETES_VERSION}`,
+        '',
+        'replace (',
+        ...staging.map((m) => `\t${m} => ${m} ${v0}`),
+        ')',
+        '',
+      ].join('\n');
+      await writeFile(join(work, 'go.mod'), goMod);
+      await writeFile(
+        join(work, 'tools.go'),
+        `//go:build tools\n\npackage tools\n\nimport (\n${KUBE_COMMANDS.map((c) => `\t_ "k8s.io/kubernetes/cmd/${c}"`).join('\n')}\n)\n`,
+      );
+      await go(['mod', 'tidy'], work, log);
+      const version = KUBERNETES_VERSION;
+      const [major, minor] = version.slice(1).split('.');
+      const ldflags = [
+        '-s -w',
+        `-X k8s.io/component-base/version.gitVersion=${version}`,
+        `-X k8s.io/component-base/version.gitMajor=${major}`,
+        `-X k8s.io/component-base/version.gitMinor=${minor}`,
+        `-X k8s.io/client-go/pkg/version.gitVersion=${version}`,
+        '-X k8s.io/component-base/version.gitTreeState=clean',
+      ].join(' ');
+      const flags = ['-trimpath', '-tags', 'selinux,notest'];
+      const todo = KUBE_COMMANDS.filter((c) => !existsSync(paths[c]));
+      // the commands share most packages: one total for all of them, counted down across the builds
+      meter.total = await stalePackageCount(
+        todo.map((c) => `k8s.io/kubernetes/cmd/${c}`),
+        flags,
         work,
         log,
-        progress,
       );
-      await rename(tmp, paths[c]);
+      progress(
+        `  compiling ${meter.total ?? 'the'} packages${meter.total ? '' : ' needed'}; the first build takes many minutes on a small machine`,
+      );
+      await mkdir(out, { recursive: true });
+      for (const [i, c] of KUBE_COMMANDS.entries()) {
+        if (existsSync(paths[c])) continue;
+        meter.label = `${c} (${i + 1}/${KUBE_COMMANDS.length})`;
+        progress(`  building ${c} (${i + 1}/${KUBE_COMMANDS.length})`);
+        const tmp = `${paths[c]}.tmp`;
+        await go(['build', '-v', ...flags, '-ldflags', ldflags, '-o', tmp, `k8s.io/kubernetes/cmd/${c}`], work, log, {
+          meter,
+        });
+        await rename(tmp, paths[c]);
+      }
+    } finally {
+      stopMeter();
     }
   });
-  return paths;
+  return built ? paths : undefined;
 }
 
 /** Staging modules are the `replace k8s.io/x => ./staging/...` lines of k8s.io/kubernetes' own go.mod. */
@@ -119,46 +295,79 @@ async function kubernetesStagingModules(work: string, log: LogSink): Promise<str
 }
 
 /** etcd's server module carries replace directives too; a wrapper module of its own keeps its graph apart. */
-async function ensureEtcd(progress: Progress): Promise<string> {
-  const out = binDir('etcd', ETCD_VERSION);
-  const bin = join(out, 'etcd');
-  if (existsSync(bin)) return bin;
+async function ensureEtcd(progress: Progress): Promise<string | undefined> {
+  const bin = etcdPath();
+  if (existsSync(bin)) return undefined;
   const work = join(cacheDir(), 'build', `etcd-${ETCD_VERSION}`);
-  await withBuildLock(work, async (log) => {
-    await writeFile(join(work, 'go.mod'), 'module statecraft.local/etcdbuild\n\ngo 1.24\n');
+  let built = false;
+  await withBuildLock(work, 'etcd', progress, async (log) => {
+    if (existsSync(bin)) return; // another process built it while we waited
+    built = true;
+    const meter = await BuildMeter.start('etcd', progress);
     progress(`building etcd ${ETCD_VERSION}`);
-    await go(['get', `go.etcd.io/etcd/server/v3@${ETCD_VERSION}`], work, log);
-    await mkdir(out, { recursive: true });
-    await go(
-      ['build', '-trimpath', '-ldflags', '-s -w', '-o', `${bin}.tmp`, 'go.etcd.io/etcd/server/v3'],
-      work,
-      log,
-      progress,
-    );
-    await rename(`${bin}.tmp`, bin);
+    const stopMeter = meter.running();
+    try {
+      await writeFile(join(work, 'go.mod'), 'module statecraft.local/etcdbuild\n\ngo 1.24\n');
+      await go(['get', `go.etcd.io/etcd/server/v3@${ETCD_VERSION}`], work, log);
+      await mkdir(dirname(bin), { recursive: true });
+      meter.total = await stalePackageCount(['go.etcd.io/etcd/server/v3'], ['-trimpath'], work, log);
+      await go(
+        ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', `${bin}.tmp`, 'go.etcd.io/etcd/server/v3'],
+        work,
+        log,
+        { meter },
+      );
+      await rename(`${bin}.tmp`, bin);
+    } finally {
+      stopMeter();
+    }
   });
-  return bin;
+  return built ? bin : undefined;
 }
 
-async function ensureKwok(progress: Progress): Promise<string> {
-  const out = binDir('kwok', KWOK_VERSION);
-  const bin = join(out, 'kwok');
-  if (existsSync(bin)) return bin;
+async function ensureKwok(progress: Progress): Promise<string | undefined> {
+  const bin = kwokPath();
+  if (existsSync(bin)) return undefined;
   const work = join(cacheDir(), 'build', `kwok-${KWOK_VERSION}`);
-  await withBuildLock(work, async (log) => {
+  let built = false;
+  await withBuildLock(work, 'kwok', progress, async (log) => {
+    if (existsSync(bin)) return;
+    built = true;
+    const meter = await BuildMeter.start('kwok', progress);
     progress(`building kwok ${KWOK_VERSION}`);
-    await mkdir(out, { recursive: true });
-    await go(
-      ['install', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`],
-      work,
-      log,
-      progress,
-      {
-        GOBIN: out,
-      },
-    );
+    const stopMeter = meter.running();
+    try {
+      await mkdir(dirname(bin), { recursive: true });
+      meter.total = await kwokStalePackages(work, log);
+      await go(
+        ['install', '-v', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`],
+        work,
+        log,
+        { meter, env: { GOBIN: dirname(bin) } },
+      );
+    } finally {
+      stopMeter();
+    }
   });
-  return bin;
+  return built ? bin : undefined;
+}
+
+/**
+ * `go install pkg@version` builds with the module's own go.mod as the main module; `go list` cannot take a version,
+ * so it runs in that module's directory of the module cache (read-only, as go install sees it). Exact on a cold
+ * build; when only the binary is missing, kwok's own packages (~44) count as stale here though go install reuses
+ * them, which the capped progress line absorbs.
+ */
+async function kwokStalePackages(work: string, log: LogSink): Promise<number | undefined> {
+  try {
+    const info = JSON.parse(await go(['mod', 'download', '-json', `sigs.k8s.io/kwok@${KWOK_VERSION}`], work, log)) as {
+      Dir?: string;
+    };
+    if (!info.Dir) return undefined;
+    return stalePackageCount(['./cmd/kwok'], ['-trimpath'], info.Dir, log, { GOFLAGS: '-mod=readonly' });
+  } catch {
+    return undefined;
+  }
 }
 
 interface LogSink {
@@ -170,9 +379,15 @@ interface LogSink {
  * Serialises builds of one component across processes (parallel test files may all ask for the cluster at once):
  * the lock is a directory, which mkdir creates atomically. A lock whose owner died is taken over.
  */
-async function withBuildLock(work: string, build: (log: LogSink) => Promise<void>): Promise<void> {
+async function withBuildLock(
+  work: string,
+  component: string,
+  progress: Progress,
+  build: (log: LogSink) => Promise<void>,
+): Promise<void> {
   await mkdir(work, { recursive: true });
   const lock = join(work, 'lock');
+  let told = false;
   for (;;) {
     try {
       await mkdir(lock);
@@ -184,6 +399,8 @@ async function withBuildLock(work: string, build: (log: LogSink) => Promise<void
         await rm(lock, { recursive: true, force: true });
         continue;
       }
+      if (!told) progress(`waiting for another process (pid ${owner || '?'}) that is building ${component}`);
+      told = true;
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
@@ -207,20 +424,19 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Runs `go`, teeing output into the build log; prints a heartbeat so a long build visibly progresses. */
+/** Runs `go`, teeing output into the build log; with a meter, `-v` lines count compiled packages. */
 async function go(
   args: string[],
   cwd: string,
   log: LogSink,
-  progress?: Progress,
-  extraEnv: Record<string, string> = {},
+  opts: { meter?: BuildMeter; env?: Record<string, string> } = {},
 ): Promise<string> {
   log.write(`\n$ go ${args.join(' ')}\n`);
   const child = spawn('go', args, {
     cwd,
     // GOTOOLCHAIN stays as the machine has it: with the default `auto`, an older local Go fetches the toolchain a
     // module asks for from the module proxy, which our machines can reach
-    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', ...extraEnv },
+    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -228,11 +444,14 @@ async function go(
     stdout += d.toString();
     log.write(d);
   });
-  child.stderr.on('data', (d: Buffer) => log.write(d));
-  const started = Date.now();
-  const heartbeat = progress
-    ? setInterval(() => progress(`  … still building (${Math.round((Date.now() - started) / 1000)} s)`), 60_000)
-    : undefined;
+  let partial = '';
+  child.stderr.on('data', (d: Buffer) => {
+    log.write(d);
+    if (!opts.meter) return;
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) opts.meter.line(l.trim());
+  });
   try {
     const [code] = (await Promise.race([
       once(child, 'exit'),
@@ -250,7 +469,5 @@ async function go(
       );
     }
     throw err;
-  } finally {
-    if (heartbeat) clearInterval(heartbeat);
   }
 }

@@ -10,6 +10,7 @@ import { type Binaries, ensureBinaries, type Progress } from './build.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { type ClientName, ensurePki, type Pki } from './pki.ts';
 import { freePort, isOurs, type StartedProcess, startDetached, stopProcess, waitFor } from './processes.ts';
+import { ensureSystemPackages } from './system-packages.ts';
 
 const run = promisify(execFile);
 
@@ -37,6 +38,13 @@ export interface UpOptions {
   progress?: Progress;
   /** extra environment for the node agent process (tests use it to tune the agent) */
   agentEnv?: NodeJS.ProcessEnv;
+  /**
+   * Missing Debian packages (deploy/system-packages.txt) are installed when this is true and apt-get may run
+   * (`statecraft dev` and `cluster up`); otherwise up stops with a message naming the command (tests).
+   */
+  installPackages?: boolean;
+  /** how the user turned installing off, for that message (e.g. `--no-install-packages`) */
+  installRefusedBy?: string;
 }
 
 export interface UpResult {
@@ -70,6 +78,13 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
   const started = Date.now();
   const dir = resolve(options.dir);
   const progress = options.progress ?? (() => {});
+  // before anything slow: a missing package is found (or installed) in seconds, not after a 15-minute build
+  const packages = await ensureSystemPackages({
+    install: options.installPackages ?? false,
+    refusedBy: options.installRefusedBy,
+    progress,
+  });
+  if (!packages.installed.length) progress(`system packages: all ${packages.checked} installed`);
   const previous = await readState(dir);
   if (previous && (await isRunning(previous))) {
     return { state: previous, alreadyRunning: true, seconds: (Date.now() - started) / 1000 };

@@ -5,15 +5,18 @@ import { defaultClusterDir } from '../../devcluster/paths.ts';
 import type { Command } from '../command.ts';
 import { UserError } from '../command.ts';
 
-const USAGE = `usage: statecraft cluster up|down|status|build [--dir DIR]
+const USAGE = `usage: statecraft cluster up|down|status|build [--dir DIR] [--no-install-packages]
 
-  up      build the control plane on first use (cached under ~/.cache/statecraft), start etcd, kube-apiserver,
-          kube-controller-manager, kube-scheduler, kwok and the node agent; print the kubeconfig path
+  up      install the Debian packages the node agent needs when missing (deploy/system-packages.txt; apt-get,
+          announced first, as root or with passwordless sudo), build the control plane on first use (cached under
+          ~/.cache/statecraft), start etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the
+          node agent; print the kubeconfig path
   down    stop exactly the processes 'up' started in DIR
   status  say whether the cluster in DIR runs
   build   only build (or find in the cache) the control-plane binaries
 
-  --dir DIR   cluster directory (default ${defaultClusterDir()}, or $STATECRAFT_CLUSTER_DIR)`;
+  --dir DIR                cluster directory (default ${defaultClusterDir()}, or $STATECRAFT_CLUSTER_DIR)
+  --no-install-packages    never run apt-get (also STATECRAFT_NO_APT=1): stop with the command to run instead`;
 
 export const clusterCommand: Command = {
   name: 'cluster',
@@ -22,7 +25,11 @@ export const clusterCommand: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        dir: { type: 'string' },
+        'no-install-packages': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     const dir = values.dir ?? defaultClusterDir();
     const action = positionals[0];
@@ -32,7 +39,12 @@ export const clusterCommand: Command = {
     }
     switch (action) {
       case 'up': {
-        const result = await clusterUp({ dir, progress: (line) => console.error(line) });
+        const result = await clusterUp({
+          dir,
+          progress: (line) => console.error(line),
+          installPackages: !values['no-install-packages'],
+          installRefusedBy: values['no-install-packages'] ? '--no-install-packages' : undefined,
+        });
         if (result.alreadyRunning) console.error(`cluster in ${dir} is already running`);
         else console.error(`cluster ready in ${result.seconds.toFixed(1)} s`);
         console.log(result.state.kubeconfig);

@@ -13,22 +13,37 @@ import { controllers } from '../../controllers/index.ts';
 import { clusterUp, kubectlApply } from '../../devcluster/cluster.ts';
 import { defaultClusterDir } from '../../devcluster/paths.ts';
 import { Manager } from '../../runtime/index.ts';
-import type { Command } from '../command.ts';
+import { type Command, UserError } from '../command.ts';
 import { type FixtureCredentials, sampleFixtures } from '../dev/sampleFixtures.ts';
+import { type KubeObject, podProblem, type SampleState, sampleState, stateLine } from '../dev/sampleStatus.ts';
+import { databaseEndpoints, nextSteps, type SummaryRow, summaryTable } from '../dev/summary.ts';
 
 const run = promisify(execFile);
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CRD_DIR = join(REPO, 'deploy', 'crds');
 export const SAMPLES_DIR = join(REPO, 'samples');
 /** Samples that are patches to other samples, not objects: printed as a next step instead of applied. */
-const PATCH_SAMPLES = ['compose-mysqlreplication-switchover-patch.yaml'];
+export const PATCH_SAMPLES = ['compose-mysqlreplication-switchover-patch.yaml'];
 
-const HELP = `usage: statecraft dev [--dir DIR] [--exit-after SECONDS]
+const DEFAULT_TIMEOUT_S = 300;
 
-Brings up the local cluster (building it on first use), installs Statecraft's CRDs, runs the operator with every
-controller in this process, creates what the seed samples expect (Secrets, namespace, labelled nodes, the MariaDB
-pods the MysqlReplication sample manages) and applies the samples. Then prints each custom resource's phase as it
-changes, until Ctrl-C (or --exit-after). Operator logs go to DIR/logs/operator.log.`;
+const HELP = `usage: statecraft dev [--dir DIR] [--exit-after SECONDS] [--timeout SECONDS] [--no-install-packages]
+
+Brings up the local cluster (installing the Debian packages its node agent needs when they are missing, and
+building the control plane on first use), installs Statecraft's CRDs, runs the operator with every controller in
+this process, creates what the seed samples expect (Secrets, namespace, labelled nodes, the MariaDB pods the
+MysqlReplication sample manages) and applies the samples. It prints each sample's state as it changes and, once
+every sample has converged (or the timeout passed, naming what did not), a summary and the next steps. The operator
+then keeps running until Ctrl-C. Operator logs go to DIR/logs/operator.log.
+
+  --dir DIR                cluster directory (default ${defaultClusterDir()}, or $STATECRAFT_CLUSTER_DIR)
+  --timeout SECONDS        how long to wait for the samples to converge before the summary (default ${DEFAULT_TIMEOUT_S})
+  --exit-after SECONDS     exit after the summary instead of running on, and wait at most SECONDS for it (counted
+                           from applying the samples); the exit code is 0 only if every sample converged
+  --no-install-packages    never run apt-get (also STATECRAFT_NO_APT=1): stop with the command to run instead
+
+Missing packages (deploy/system-packages.txt) are installed with apt-get when running as root or with passwordless
+sudo; the command is printed before it runs. Otherwise dev stops with the exact command and exit code 1.`;
 
 /** Every object in the YAML files of a directory (sorted by file name). */
 export async function readManifests(dir: string, skip: string[] = []): Promise<Record<string, unknown>[]> {
@@ -63,10 +78,22 @@ async function devCredentials(dir: string): Promise<FixtureCredentials> {
   }
 }
 
-const describe = (o: Record<string, unknown>) => {
+const POLL_MS = 2000;
+
+/** "namespace/name"; every sample kind and pod is namespaced, and a manifest without a namespace lands in default */
+const nameOf = (o: Record<string, unknown>) => {
   const m = o.metadata as { name: string; namespace?: string };
-  return `${o.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name}`;
+  return `${m.namespace ?? 'default'}/${m.name}`;
 };
+const describe = (o: Record<string, unknown>) => `${o.kind} ${nameOf(o)}`;
+const since = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s`;
+
+/** "1 Namespace, 6 Nodes, 7 Secrets" */
+function countByKind(objects: Record<string, unknown>[]): string {
+  const counts = new Map<string, number>();
+  for (const o of objects) counts.set(o.kind as string, (counts.get(o.kind as string) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n} ${k}${n > 1 ? 's' : ''}`).join(', ');
+}
 
 export const devCommand: Command = {
   name: 'dev',
@@ -74,20 +101,51 @@ export const devCommand: Command = {
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
-      options: { dir: { type: 'string' }, 'exit-after': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        dir: { type: 'string' },
+        'exit-after': { type: 'string' },
+        timeout: { type: 'string' },
+        'no-install-packages': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     if (values.help) {
       console.log(HELP);
       return 0;
     }
+    const seconds = (flag: 'exit-after' | 'timeout') => {
+      const v = values[flag];
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new UserError(`--${flag} wants a number of seconds, not '${v}'`);
+      return n;
+    };
+    const exitAfter = seconds('exit-after');
+    const timeout = Math.min(seconds('timeout') ?? DEFAULT_TIMEOUT_S, exitAfter ?? Number.POSITIVE_INFINITY);
     const dir = resolve(values.dir ?? defaultClusterDir());
-    const { state, alreadyRunning, seconds } = await clusterUp({ dir, progress: (l) => console.error(l) });
-    console.log(alreadyRunning ? `cluster already running in ${dir}` : `cluster up in ${seconds.toFixed(1)} s`);
+    console.log(`statecraft dev: cluster directory ${dir}`);
+    const {
+      state,
+      alreadyRunning,
+      seconds: upSeconds,
+    } = await clusterUp({
+      dir,
+      progress: (l) => console.error(l),
+      installPackages: !values['no-install-packages'],
+      installRefusedBy: values['no-install-packages'] ? '--no-install-packages' : undefined,
+    });
+    console.log(alreadyRunning ? `cluster already running in ${dir}` : `cluster up in ${upSeconds.toFixed(1)} s`);
     console.log(`kubeconfig: ${state.kubeconfig}`);
     const kc = new KubeConfig();
     kc.loadFromFile(state.kubeconfig);
+    const registrations = controllers();
+    const hasController = (kind: string) => registrations.some((r) => r.name === kind.toLowerCase());
     const crds = await installCrds(kc);
-    console.log(`installed ${crds.length} CRDs: ${crds.join(', ')}`);
+    const crdKinds = (await readManifests(CRD_DIR)).map((c) => (c.spec as { names: { kind: string } }).names.kind);
+    const waiting = crdKinds.filter((k) => !hasController(k));
+    console.log(
+      `installed ${crds.length} CRDs; ${waiting.length ? `no controller yet for ${waiting.join(', ')} (their objects are stored, nothing acts on them)` : 'every kind has its controller'}`,
+    );
 
     const logPath = join(dir, 'logs', 'operator.log');
     const mgr = new Manager(kc, {
@@ -95,64 +153,154 @@ export const devCommand: Command = {
       healthProbeBindAddress: '127.0.0.1:0',
       logger: pino({ level: 'info' }, createWriteStream(logPath, { flags: 'a' })),
     });
-    const registrations = controllers();
     mgr.add(...registrations);
     const running = mgr.start();
     running.catch((err) => console.error(`operator stopped: ${(err as Error).message}`));
     while (!mgr.isReady) await Promise.race([running, new Promise((r) => setTimeout(r, 100))]);
     console.log(
-      `operator running: ${registrations.length} controllers, metrics http://${mgr.metricsAddress}/metrics, ` +
-        `health http://${mgr.healthAddress}/readyz, logs ${logPath}`,
+      `operator running: ${registrations.map((r) => r.name).join(', ')}; metrics http://${mgr.metricsAddress}/metrics, ` +
+        `health http://${mgr.healthAddress}/readyz, log ${logPath}`,
     );
 
     const fixtures = sampleFixtures(await devCredentials(dir));
     await kubectlApply(state.binaries.kubectl, state.kubeconfig, fixtures);
-    console.log(`created what the samples expect:\n${fixtures.map((o) => `  ${describe(o)}`).join('\n')}`);
+    console.log(`created what the samples expect: ${countByKind(fixtures)}`);
     const samples = await readManifests(SAMPLES_DIR, PATCH_SAMPLES);
     await kubectlApply(state.binaries.kubectl, state.kubeconfig, samples);
-    console.log(`applied the samples from ${SAMPLES_DIR}:\n${samples.map((o) => `  ${describe(o)}`).join('\n')}`);
-    const kubectl = `${state.binaries.kubectl} --kubeconfig ${state.kubeconfig}`;
-    console.log(`switchover: ${kubectl} patch mysqlreplication mysql-replication-semi-sync-sample --type merge \\`);
-    console.log(`  --patch-file ${join(SAMPLES_DIR, PATCH_SAMPLES[0])}`);
+    const applied = Date.now();
+    console.log(
+      `applied ${samples.length} samples from ${SAMPLES_DIR}:\n${samples.map((o) => `  ${describe(o)}`).join('\n')}`,
+    );
 
-    const kinds = [...new Set(samples.map((s) => (s.kind as string).toLowerCase()))].join(',');
-    const seen = new Map<string, string>();
-    const report = async () => {
-      const { stdout } = await run(state.binaries.kubectl, [
-        `--kubeconfig=${state.kubeconfig}`,
-        'get',
-        kinds,
-        '-A',
-        '-o',
-        'json',
-      ]);
-      for (const item of (JSON.parse(stdout) as { items: Record<string, unknown>[] }).items) {
-        const status = (item.status ?? {}) as {
-          phase?: string;
-          ready?: boolean;
-          conditions?: { type: string; status: string; reason?: string }[];
-        };
-        const notReady = status.conditions?.find((c) => c.status === 'False');
-        const line = `${status.phase ?? (status.ready === undefined ? 'no status yet' : status.ready ? 'Ready' : 'NotReady')}${
-          notReady?.reason ? ` (${notReady.type}: ${notReady.reason})` : ''
-        }`;
+    const watched = samples.filter((s) => hasController(s.kind as string));
+    const kinds = [...new Set(watched.map((s) => (s.kind as string).toLowerCase()))];
+    const keys = new Set(watched.map(describe));
+    const convergedAt = new Map<string, number>();
+    const current = new Map<string, { state: SampleState; object: KubeObject }>();
+    const shown = new Map<string, string>();
+    let pods: Record<string, unknown>[] = [];
+    let lastError = '';
+    const poll = async () => {
+      const { stdout } = await run(
+        state.binaries.kubectl,
+        [`--kubeconfig=${state.kubeconfig}`, 'get', [...kinds, 'pods'].join(','), '-A', '-o', 'json'],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
+      const items = (JSON.parse(stdout) as { items: Record<string, unknown>[] }).items;
+      pods = items.filter((i) => i.kind === 'Pod');
+      for (const item of items) {
         const key = describe(item);
-        if (seen.get(key) !== line) console.log(`${new Date().toISOString().slice(11, 19)} ${key}: ${line}`);
-        seen.set(key, line);
+        let line: string | undefined;
+        if (item.kind === 'Pod') {
+          const problem = podProblem(item);
+          line = problem
+            ? `pod ${nameOf(item)}: ${problem}`
+            : shown.has(key)
+              ? `pod ${nameOf(item)}: recovered`
+              : undefined;
+          if (!problem && shown.get(key)?.endsWith('recovered')) line = undefined;
+          if (!line) continue;
+        } else {
+          if (!keys.has(key)) continue;
+          const st = sampleState(item as KubeObject);
+          current.set(key, { state: st, object: item as KubeObject });
+          if (st.converged && !convergedAt.has(key)) convergedAt.set(key, Date.now());
+          line = `${key}: ${stateLine(st)}`;
+        }
+        if (shown.get(key) !== line) console.log(`${since(applied)}  ${line}`);
+        shown.set(key, line);
       }
+      lastError = '';
     };
-    const exitAfter = values['exit-after'] ? Number(values['exit-after']) * 1000 : Number.POSITIVE_INFINITY;
-    const until = Date.now() + exitAfter;
+    const pollReporting = () =>
+      poll().catch((err) => {
+        const message = (err as Error).message.split('\n')[0];
+        if (message !== lastError) console.error(`status: ${message}`);
+        lastError = message;
+      });
+
     let stop = false;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (stop = true));
+    const sleep = async (ms: number) => {
+      for (const until = Date.now() + ms; !stop && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    };
     console.log(
-      `watching the samples' status (Ctrl-C stops the operator; the cluster keeps running — 'statecraft cluster down' stops it)`,
+      `waiting for ${watched.length} samples to converge (at most ${Math.round(timeout)} s; Ctrl-C stops the operator)`,
     );
-    while (!stop && Date.now() < until) {
-      await report().catch((err) => console.error(`status: ${(err as Error).message}`));
-      await new Promise((r) => setTimeout(r, 2000));
+    const allConverged = () => watched.every((s) => current.get(describe(s))?.state.converged);
+    const deadline = applied + timeout * 1000;
+    while (!stop) {
+      await pollReporting();
+      if (allConverged() || Date.now() >= deadline) break;
+      await sleep(POLL_MS);
+    }
+
+    // the finish line
+    const ok = allConverged();
+    const elapsed = ((Date.now() - applied) / 1000).toFixed(1);
+    const missing = watched.filter((s) => !current.get(describe(s))?.state.converged).map(describe);
+    console.log('');
+    console.log(
+      ok
+        ? `all ${watched.length} samples converged in ${elapsed} s`
+        : `${stop ? 'stopped' : 'timed out'} after ${elapsed} s; not converged: ${missing.join(', ')}`,
+    );
+    const rows: SummaryRow[] = samples.map((s) => {
+      const key = describe(s);
+      const kind = s.kind as string;
+      if (!hasController(kind)) {
+        return { kind, name: nameOf(s), state: 'no controller yet', converged: false, noController: true };
+      }
+      const st = current.get(key)?.state;
+      const at = convergedAt.get(key);
+      return {
+        kind,
+        name: nameOf(s),
+        state: st ? (st.converged ? st.state : stateLine(st)) : 'not seen',
+        converged: !!st?.converged,
+        seconds: at === undefined ? undefined : (at - applied) / 1000,
+      };
+    });
+    for (const line of summaryTable(rows)) console.log(line);
+    const stuckPods = pods.flatMap((p) => {
+      const problem = podProblem(p);
+      return problem ? [`  pod ${nameOf(p)}: ${problem}`] : [];
+    });
+    if (!ok && stuckPods.length) console.log(`pods with problems:\n${stuckPods.join('\n')}`);
+    console.log('');
+    const replication = samples.find((s) => s.kind === 'MysqlReplication');
+    const replicationMeta = replication?.metadata as { name: string; namespace?: string } | undefined;
+    const keepsRunning = exitAfter === undefined && !stop;
+    const simulated = [
+      ...(samples.some((s) => s.kind === 'ShazamqCluster' || s.kind === 'StreamBusCluster') ? ['the brokers'] : []),
+      ...(samples.some((s) => s.kind === 'MusicService') ? ["MusicService's app (nginx)"] : []),
+    ];
+    for (const line of nextSteps({
+      dir,
+      kubeconfig: state.kubeconfig,
+      kubectl: state.binaries.kubectl,
+      resources: [...new Set(samples.map((s) => (s.kind as string).toLowerCase()))],
+      switchover: replicationMeta && {
+        name: replicationMeta.name,
+        namespace: replicationMeta.namespace ?? 'default',
+        patchFile: join(SAMPLES_DIR, PATCH_SAMPLES[0]),
+      },
+      databases: databaseEndpoints(
+        [...current.values()].map((c) => c.object),
+        pods as Parameters<typeof databaseEndpoints>[1],
+      ),
+      simulated,
+      operatorLog: logPath,
+      keepsRunning,
+    })) {
+      console.log(line);
+    }
+
+    while (keepsRunning && !stop) {
+      await sleep(POLL_MS);
+      if (!stop) await pollReporting();
     }
     await mgr.stop();
-    return 0;
+    return exitAfter !== undefined && !ok ? 1 : 0;
   },
 };

@@ -17,6 +17,8 @@ export interface FixtureCredentials {
 }
 
 export const COMPOSE_NODES = ['mysql-semi-sync-node-0', 'mysql-semi-sync-node-1', 'mysql-semi-sync-node-2'];
+/** The Secret with the MysqlReplication pods' init SQL and root password (key `root-password`). */
+export const COMPOSE_INIT_SECRET = 'mysql-semi-sync-init';
 
 type Obj = Record<string, unknown>;
 
@@ -93,7 +95,7 @@ function composeFixtures(c: FixtureCredentials): Obj[] {
       metadata: { name: 'mysql-credentials', namespace: ns },
       data: { mysql: enc(c.mysqlPassword), replication: enc(c.replicationPassword) },
     },
-    secret(ns, 'mysql-semi-sync-init', { 'users.sql': initSql, 'root-password': c.rootPassword }),
+    secret(ns, COMPOSE_INIT_SECRET, { 'users.sql': initSql, 'root-password': c.rootPassword }),
   ];
   COMPOSE_NODES.forEach((name, i) => {
     objects.push(
@@ -123,7 +125,7 @@ function composeFixtures(c: FixtureCredentials): Obj[] {
               env: [
                 {
                   name: 'MARIADB_ROOT_PASSWORD',
-                  valueFrom: { secretKeyRef: { name: 'mysql-semi-sync-init', key: 'root-password' } },
+                  valueFrom: { secretKeyRef: { name: COMPOSE_INIT_SECRET, key: 'root-password' } },
                 },
               ],
               ports: [{ name: 'mysql', containerPort: 3306 }],
@@ -137,7 +139,7 @@ function composeFixtures(c: FixtureCredentials): Obj[] {
             { name: 'data', persistentVolumeClaim: { claimName: `data-${name}` } },
             {
               name: 'init',
-              secret: { secretName: 'mysql-semi-sync-init', items: [{ key: 'users.sql', path: 'users.sql' }] },
+              secret: { secretName: COMPOSE_INIT_SECRET, items: [{ key: 'users.sql', path: 'users.sql' }] },
             },
           ],
         },

@@ -1,14 +1,16 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
-import { startMariadb } from '../servers/mariadb.ts';
+import { MARIADB_PROGRAMS, startMariadb } from '../servers/mariadb.ts';
 import { tcpOpen } from '../servers/ping.ts';
-import { startPostgres } from '../servers/postgres.ts';
+import { POSTGRES_PROGRAMS, startPostgres } from '../servers/postgres.ts';
 import { describeExit, type ExitStatus, launch, type ServerHandle } from '../servers/process.ts';
-import { startRedis } from '../servers/redis.ts';
+import { missingProgramsMessage } from '../servers/programs.ts';
+import { REDIS_PROGRAMS, startRedis } from '../servers/redis.ts';
+import { findProgram, packageProviding } from '../system-packages.ts';
 import {
   type ContainerPlan,
   expandVars,
@@ -17,6 +19,7 @@ import {
   mapArgPaths,
   podLoopback,
   restartBackoffMs,
+  type ServerKind,
 } from './podspec.ts';
 import { sandboxArgv } from './sandbox.ts';
 
@@ -31,6 +34,8 @@ export interface ContainerContext {
   dir: string;
   hostsFile: string;
   binDir: string;
+  /** where the servers' programs and pods' commands are looked up (PATH syntax) */
+  programPath: string;
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
   /** restarts already counted for this container (agent restarts keep counting) */
   restartCount: number;
@@ -39,6 +44,32 @@ export interface ContainerContext {
 }
 
 const DEFAULT_PORTS = { mariadb: 3306, redis: 6379, postgres: 5432 } as const;
+const SERVER_PROGRAMS: Record<ServerKind, readonly string[]> = {
+  mariadb: MARIADB_PROGRAMS,
+  redis: REDIS_PROGRAMS,
+  postgres: POSTGRES_PROGRAMS,
+};
+/** The container state reason (and event reason) while a program the image needs is not installed here. */
+export const PACKAGE_NOT_INSTALLED = 'PackageNotInstalled';
+/** How often a container waiting for a package looks again, so it starts soon after the package is installed. */
+const PROGRAM_RECHECK_MS = 3000;
+
+/**
+ * Programs of this machine that a container would run and that are not there: a server's (all of them, init tools
+ * included) or, for a command, its tool when a listed package provides it (others fail as they would in a
+ * container). Checked before every start, so a missing package is a waiting state, not a crash loop.
+ */
+export function missingPrograms(plan: ContainerContext['plan'], programPath: string): string[] {
+  if (plan.kind === 'server') return SERVER_PROGRAMS[plan.server].filter((p) => !findProgram(p, programPath));
+  const tool = toolOf(plan.argv);
+  return tool && packageProviding(tool) && !findProgram(tool, programPath) ? [tool] : [];
+}
+
+/** The program a command runs: argv[0], or the first word of `sh -c "..."`. */
+function toolOf(argv: string[]): string | undefined {
+  if (/^(\/bin\/)?(ba)?sh$/.test(argv[0] ?? '') && argv[1] === '-c') return (argv[2] ?? '').trim().split(/\s+/)[0];
+  return argv[0];
+}
 
 /**
  * One container of a pod as a local process: starts it, restarts it by the pod's restartPolicy with backoff, and
@@ -81,6 +112,7 @@ export class ContainerRunner {
 
   private async loop(): Promise<void> {
     for (;;) {
+      await this.untilProgramsPresent();
       if (this.stopping) return;
       const startedAt = new Date();
       const handle = this.start();
@@ -135,10 +167,45 @@ export class ContainerRunner {
         'BackOff',
         `Back-off restarting container ${this.ctx.container.name} (${describeExit(exit)})`,
       );
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, delay);
-      });
+      await this.sleep(delay);
+    }
+  }
+
+  /** Waits (stop() wakes it) without keeping a timer behind. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * While a program the container needs is missing: state Waiting with reason PackageNotInstalled and a message
+   * naming the package and the command that installs it, one Warning event with the same words (again only if
+   * they change); looks again every few seconds, so the container starts once the package is there.
+   */
+  private async untilProgramsPresent(): Promise<void> {
+    let reported = '';
+    for (;;) {
+      if (this.stopping) return;
+      const missing = missingPrograms(this.ctx.plan, this.ctx.programPath);
+      if (missing.length === 0) return;
+      const message = `image ${this.ctx.container.image} runs on this machine's programs, and ${missingProgramsMessage(missing)}; the container starts once it is installed`;
+      if (message !== reported) {
+        reported = message;
+        this.status = {
+          ...this.status,
+          ready: false,
+          started: false,
+          state: { waiting: { reason: PACKAGE_NOT_INSTALLED, message } },
+        };
+        this.ctx.onChange();
+        this.ctx.event('Warning', PACKAGE_NOT_INSTALLED, message);
+      }
+      await this.sleep(PROGRAM_RECHECK_MS);
     }
   }
 
@@ -160,6 +227,7 @@ export class ContainerRunner {
         hostname,
         logFile,
         runDir: join(ctx.dir, 'run'),
+        programPath: ctx.programPath,
       };
       const dataDir = (path: string) => hostPathOf(path, ctx.mounts) ?? join(ctx.dir, 'data');
       if (plan.server === 'mariadb') {
@@ -230,7 +298,7 @@ export class ContainerRunner {
 
   private commandEnv(): NodeJS.ProcessEnv {
     return {
-      PATH: `${this.ctx.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      PATH: `${this.ctx.binDir}:${this.ctx.programPath}`,
       HOME: '/root',
       ...this.ctx.env,
       STATECRAFT_POD_IP: this.ctx.ip,
@@ -305,8 +373,8 @@ export class ContainerRunner {
     const cmd = probe.exec?.command;
     if (!cmd?.length) return false;
     // sh -c "tool ...": the tool decides; scripts from the image (healthcheck.sh) are not here
-    const tool = /^(\/bin\/)?(ba)?sh$/.test(cmd[0]) && cmd[1] === '-c' ? (cmd[2] ?? '').trim().split(/\s+/)[0] : cmd[0];
-    return commandExists(tool);
+    const tool = toolOf(cmd);
+    return !!tool && !!findProgram(tool, this.ctx.programPath);
   }
 
   private async runProbe(probe: k8s.V1Probe): Promise<boolean> {
@@ -351,13 +419,6 @@ function filesIn(dir: string | undefined, ext: string): string[] {
   } catch {
     return [];
   }
-}
-
-const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-function commandExists(tool: string): boolean {
-  if (!tool) return false;
-  if (tool.startsWith('/')) return existsSync(tool);
-  return PATH_DIRS.some((d) => existsSync(join(d, tool)));
 }
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGSEGV: 11, SIGABRT: 6 };

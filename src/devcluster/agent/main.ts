@@ -35,7 +35,16 @@ const nodeIps = new Map(
 );
 const nodes = [...nodeIps].map(([name, ip]) => new NodeHeartbeat(kc, name, ip, log));
 // short paths: MariaDB and PostgreSQL sockets live here and unix socket paths are limited to 107 bytes
-const pods = new PodAgent(kc, nodeIps, ips, join(tmpdir(), 'statecraft-pods'), log);
+// STATECRAFT_AGENT_PATH: where the servers' programs are looked up (default: the system directories); tests point it
+// at a directory without one program to see the PackageNotInstalled path without uninstalling anything
+const pods = new PodAgent(
+  kc,
+  nodeIps,
+  ips,
+  join(tmpdir(), 'statecraft-pods'),
+  log,
+  process.env.STATECRAFT_AGENT_PATH || undefined,
+);
 for (const node of nodes) await startWithRetry('node', () => node.start());
 await startWithRetry('pod agent', () => pods.start());
 const kubeletApi = new KubeletApi(join(clusterDir, 'agent'), (ns, pod, c) => pods.logFile(ns, pod, c), log);

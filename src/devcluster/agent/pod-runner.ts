@@ -13,6 +13,8 @@ export interface AgentContext {
   /** per-pod directories (config files, emptyDirs, sockets) */
   podsDir: string;
   binDir: string;
+  /** where servers' programs and pods' commands are looked up (PATH syntax) */
+  programPath: string;
   allocateIp(ports: number[]): Promise<string>;
   ownsIp(ip: string | undefined): boolean;
   /** /etc/hosts entries for a pod in namespace ns (pods and Services the agent knows) */
@@ -145,6 +147,7 @@ export class PodRunner {
         dir: join(this.dir, idx),
         hostsFile,
         binDir: this.ctx.binDir,
+        programPath: this.ctx.programPath,
         restartPolicy: policy,
         restartCount: prev ? (prev.restartCount ?? 0) + (prev.state?.running ? 1 : 0) : 0,
         onChange: () => this.markDirty(),

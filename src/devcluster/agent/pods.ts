@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { SYSTEM_DIRS } from '../system-packages.ts';
 import type { IpAllocator } from './ips.ts';
 import { type AgentContext, PodRunner } from './pod-runner.ts';
 import { type HostEntry, podDnsNames, selectorMatches, serviceDnsNames } from './podspec.ts';
@@ -15,6 +16,7 @@ export class PodAgent {
   private readonly nodes: Map<string, string>;
   private readonly ips: IpAllocator;
   private readonly podsDir: string;
+  private readonly programPath: string;
   private readonly log: (m: string) => void;
   private readonly runners = new Map<string, PodRunner>();
   private readonly finishing = new Set<string>();
@@ -27,12 +29,15 @@ export class PodAgent {
     ips: IpAllocator,
     podsDir: string,
     log: (m: string) => void,
+    /** where servers' programs and pods' commands are looked up (PATH syntax) */
+    programPath: string = SYSTEM_DIRS.join(':'),
   ) {
     this.kc = kc;
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.nodes = nodes;
     this.ips = ips;
     this.podsDir = podsDir;
+    this.programPath = programPath;
     this.log = log;
   }
 
@@ -44,6 +49,7 @@ export class PodAgent {
       nodeIp: this.nodes.get(nodeName)!,
       podsDir: this.podsDir,
       binDir,
+      programPath: this.programPath,
       allocateIp: (ports) => this.ips.allocate(ports),
       ownsIp: (ip) => this.ips.owns(ip),
       hostEntries: (ns) => this.hostEntries(ns),

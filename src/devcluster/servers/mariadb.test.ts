@@ -24,6 +24,7 @@ test('my.cnf binds the pod IP, leaves binlog off, and includes config files last
   const cnf = renderMyCnf({ ip: '127.0.0.9', port: 3307, dataDir: '/d', configFiles: ['/c/a.cnf'] }, '/r');
   assert.match(cnf, /^bind-address=127\.0\.0\.9$/m);
   assert.match(cnf, /^port=3307$/m);
+  assert.match(cnf, /^tmpdir=\/r\/tmp$/m, 'a private tmpdir');
   assert.doesNotMatch(cnf, /log-bin|log_bin/);
   assert.ok(cnf.trimEnd().endsWith('!include /c/a.cnf'));
 });

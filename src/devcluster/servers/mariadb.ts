@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstReply } from './ping.ts';
@@ -12,6 +12,7 @@ import {
   type ServerOptions,
   type Tools,
 } from './process.ts';
+import { type ResolvedPrograms, resolvePrograms } from './programs.ts';
 
 export interface MariadbOptions extends ServerOptions {
   /** `.sql` files run once into the new database, like /docker-entrypoint-initdb.d */
@@ -28,6 +29,7 @@ export interface MariadbOptions extends ServerOptions {
 export function startMariadb(options: MariadbOptions): ServerHandle {
   const runDir = defaultRunDir(options);
   const cnf = join(runDir, 'my.cnf');
+  const programs = resolvePrograms(MARIADB_PROGRAMS, options.programPath);
   return launch({
     name: 'mariadb',
     runDir,
@@ -36,20 +38,25 @@ export function startMariadb(options: MariadbOptions): ServerHandle {
     port: options.port,
     hostname: options.hostname,
     async init(tools) {
+      programs.assertPresent();
+      await mkdir(join(runDir, 'tmp'), { recursive: true });
       await writeFile(cnf, renderMyCnf(options, runDir));
       // the marker is written last: a data directory whose initialisation was cut short is initialised again
       const marker = join(options.dataDir, INIT_MARKER);
       if (!existsSync(join(options.dataDir, 'mysql')) || !existsSync(marker)) {
         if (existsSync(join(options.dataDir, 'mysql'))) await clearDir(options.dataDir);
-        await initialise(tools, options, cnf, runDir);
+        await initialise(tools, options, cnf, runDir, programs);
         await writeFile(marker, `${new Date().toISOString()}\n`);
       }
     },
-    command: 'mariadbd',
+    command: programs.path('mariadbd'),
     args: [`--defaults-file=${cnf}`, ...(options.args ?? [])],
     ping: () => mariadbAnswers(options.ip, options.port),
   });
 }
+
+/** What the launcher runs (Debian's mariadb-server and mariadb-client packages). */
+export const MARIADB_PROGRAMS = ['mariadbd', 'mariadb-install-db', 'mariadb-admin', 'mariadb'] as const;
 
 /** Written into the data directory once the image-style initialisation has completed. */
 export const INIT_MARKER = '.statecraft-initialized';
@@ -76,6 +83,9 @@ export function renderMyCnf(o: ServerOptions, runDir: string): string {
     `datadir=${o.dataDir}`,
     `bind-address=${o.ip}`,
     `pid-file=${join(runDir, 'mysqld.pid')}`,
+    // a private tmpdir: servers initialising side by side (other clusters, other pid namespaces sharing /tmp) can
+    // pick the same temporary table names in a shared /tmp, and one deletes the other's
+    `tmpdir=${join(runDir, 'tmp')}`,
     // as the image's docker.cnf
     'skip-host-cache',
     'skip-name-resolve',
@@ -156,9 +166,15 @@ export function setupSql(o: ServerOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function initialise(tools: Tools, o: MariadbOptions, cnf: string, runDir: string): Promise<void> {
+async function initialise(
+  tools: Tools,
+  o: MariadbOptions,
+  cnf: string,
+  runDir: string,
+  programs: ResolvedPrograms,
+): Promise<void> {
   const sql = setupSql(o); // validates the password options before touching the data directory
-  await tools.run('mariadb-install-db', [
+  await tools.run(programs.path('mariadb-install-db'), [
     `--defaults-file=${cnf}`,
     `--datadir=${o.dataDir}`,
     '--user=root',
@@ -170,7 +186,7 @@ async function initialise(tools: Tools, o: MariadbOptions, cnf: string, runDir: 
   ]);
   // a temporary server without networking, as the image does, so that nobody connects before the users exist
   const socket = join(runDir, 'init.sock');
-  const temp = tools.spawn('mariadbd', [
+  const temp = tools.spawn(programs.path('mariadbd'), [
     `--defaults-file=${cnf}`,
     '--skip-networking',
     '--skip-log-bin',
@@ -184,7 +200,7 @@ async function initialise(tools: Tools, o: MariadbOptions, cnf: string, runDir: 
       if (tools.aborted()) throw new InitError('stopped');
       if (temp.exitCode !== null) throw new InitError('the temporary server exited during initialisation');
       if (
-        await tools.run('mariadb-admin', [...client, 'ping']).then(
+        await tools.run(programs.path('mariadb-admin'), [...client, 'ping']).then(
           () => true,
           () => false,
         )
@@ -193,13 +209,13 @@ async function initialise(tools: Tools, o: MariadbOptions, cnf: string, runDir: 
       if (i > 600) throw new InitError('the temporary server did not start within 60 s');
       await sleep(100);
     }
-    await tools.run('mariadb', client, { input: sql });
+    await tools.run(programs.path('mariadb'), client, { input: sql });
     const database = env(o, 'DATABASE');
     for (const script of o.initScripts ?? []) {
       if (!script.endsWith('.sql')) continue;
       const text = await readFile(script, 'utf8');
       await tools.run(
-        'mariadb',
+        programs.path('mariadb'),
         [...client, `--password=${env(o, 'ROOT_PASSWORD') ?? ''}`, ...(database ? [database] : [])],
         {
           input: text,

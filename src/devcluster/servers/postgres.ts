@@ -13,9 +13,17 @@ import {
   type ServerOptions,
   type Tools,
 } from './process.ts';
+import { resolvePrograms } from './programs.ts';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PG_USER = 'postgres';
+/** What the launcher runs (Debian's postgresql and postgresql-client packages). */
+export const POSTGRES_PROGRAMS = [
+  join(PG_BIN, 'postgres'),
+  join(PG_BIN, 'initdb'),
+  join(PG_BIN, 'pg_isready'),
+  'psql',
+] as const;
 
 export interface PostgresOptions extends ServerOptions {
   /** `.sql` files run once into POSTGRES_DB, like /docker-entrypoint-initdb.d */
@@ -33,6 +41,7 @@ export function startPostgres(options: PostgresOptions): ServerHandle {
   const runDir = defaultRunDir(options);
   const env = options.env ?? {};
   const [config] = options.configFiles ?? [];
+  const programs = resolvePrograms(POSTGRES_PROGRAMS, options.programPath);
   return launch({
     name: 'postgres',
     runDir,
@@ -43,6 +52,7 @@ export function startPostgres(options: PostgresOptions): ServerHandle {
     user: PG_USER,
     stopSignal: 'SIGINT',
     async init(tools) {
+      programs.assertPresent();
       const { uid, gid } = await postgresIds();
       for (const dir of [options.dataDir, runDir]) {
         await mkdir(dir, { recursive: true });
@@ -51,7 +61,8 @@ export function startPostgres(options: PostgresOptions): ServerHandle {
       }
       await chmod(options.dataDir, 0o700);
       await chown(defaultLogFile(options), uid, gid).catch(() => {});
-      if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(tools, options, runDir, env);
+      if (!existsSync(join(options.dataDir, 'PG_VERSION')))
+        await initialise(tools, options, runDir, env, programs.path);
     },
     command: join(PG_BIN, 'postgres'),
     args: [
@@ -87,7 +98,13 @@ function postgresIds(): Promise<{ uid: number; gid: number }> {
   return ids;
 }
 
-async function initialise(tools: Tools, o: PostgresOptions, runDir: string, env: Record<string, string>) {
+async function initialise(
+  tools: Tools,
+  o: PostgresOptions,
+  runDir: string,
+  env: Record<string, string>,
+  program: (name: string) => string,
+) {
   const method = env.POSTGRES_HOST_AUTH_METHOD || 'scram-sha-256';
   if (!env.POSTGRES_PASSWORD && method !== 'trust') {
     throw new InitError(
@@ -128,7 +145,7 @@ async function initialise(tools: Tools, o: PostgresOptions, runDir: string, env:
   );
   const psql = (database: string, input: string) =>
     tools.run(
-      'psql',
+      program('psql'),
       ['-v', 'ON_ERROR_STOP=1', '-h', initSockets, '-p', String(o.port), '-U', user, '-d', database, '-q'],
       {
         user: PG_USER,

@@ -23,6 +23,8 @@ export interface ServerOptions {
   hostname?: string;
   /** where stdout/stderr of the server and its init tools go; defaults to `<runDir>/server.log` */
   logFile?: string;
+  /** where the server's programs are looked up (PATH syntax); defaults to PATH and the system directories */
+  programPath?: string;
 }
 
 export interface ExitStatus {

@@ -1,6 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { firstReply } from './ping.ts';
 import { defaultLogFile, defaultRunDir, launch, type ServerHandle, type ServerOptions } from './process.ts';
+import { resolvePrograms } from './programs.ts';
+
+/** What the launcher runs (Debian's redis-server package). */
+export const REDIS_PROGRAMS = ['redis-server'] as const;
 
 /**
  * A Redis server (Debian's redis-server) that behaves like the official `redis` image: the first config file (a
@@ -9,6 +13,7 @@ import { defaultLogFile, defaultRunDir, launch, type ServerHandle, type ServerOp
  */
 export function startRedis(options: ServerOptions): ServerHandle {
   const runDir = defaultRunDir(options);
+  const programs = resolvePrograms(REDIS_PROGRAMS, options.programPath);
   const [config, ...more] = options.configFiles ?? [];
   const args = [
     ...(config ? [config] : []),
@@ -33,9 +38,10 @@ export function startRedis(options: ServerOptions): ServerHandle {
     port: options.port,
     hostname: options.hostname,
     async init() {
+      programs.assertPresent();
       await mkdir(options.dataDir, { recursive: true });
     },
-    command: 'redis-server',
+    command: programs.path('redis-server'),
     args,
     ping: () => redisAnswers(options.ip, options.port),
   });
