@@ -32,6 +32,7 @@
  * - Applier (apply.ts): server-side apply, field manager `statecraft`, zero requests when converged.
  * - patchStatus, conditions (setCondition …), finalize (finalizers.ts), owner references, EventRecorder.
  * - LeaderElector (Lease 15 s / 10 s / 2 s), RuntimeMetrics (controller-runtime metric names), createLogger.
+ * - loadKubeConfig (kubeconfig.ts): kubeconfig files, in-cluster config, exec plugins — without client-node.
  */
 export { Applier, type ApplyOptions, type ApplyResult, FIELD_MANAGER } from './apply.ts';
 export { ExponentialBackoff, ItemBackoff, TokenBucket } from './backoff.ts';
@@ -80,6 +81,16 @@ export {
   requestFromKey,
 } from './gvk.ts';
 export { type EventHandler, Informer, type InformerOptions } from './informer.ts';
+export {
+  type ClientNodeKubeConfig,
+  KubeConfigError,
+  type KubeConfigLike,
+  type KubeConfigSource,
+  LoadedKubeConfig,
+  type LoadKubeConfigOptions,
+  loadInClusterConfig,
+  loadKubeConfig,
+} from './kubeconfig.ts';
 export { type LeaderElectionOptions, LeaderElector } from './leaderelection.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { LeadershipLostError, Manager, type ManagerOptions } from './manager.ts';
