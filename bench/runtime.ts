@@ -7,11 +7,11 @@
  * - operator: from the moment the operator's caches synced (the N Widgets already exist) until all N ConfigMaps
  *   exist with the right data (with --status also every Widget Ready);
  * - writes per minute to the Widgets and ConfigMaps once converged (watched from their resourceVersion);
- * - operator RSS (its process_resident_memory_bytes) at the end.
+ * - operator RSS (VmRSS of its process, as bench:musicservice measures it) at the end.
  * Prints a table, then one JSON line. Uses a private cluster unless STATECRAFT_BENCH_CLUSTER_DIR names a running one.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -132,6 +132,7 @@ try {
   operator = spawn(
     process.execPath,
     [
+      ...values['operator-node-flags']!.split(/\s+/).filter(Boolean),
       fileURLToPath(new URL('./runtime-operator.ts', import.meta.url)),
       kubeconfigPath,
       opNs,
@@ -161,7 +162,9 @@ try {
   writes += Math.max(0, cms.store.size - cmCountAtIdle);
   const idleWritesPerMinute = (writes * 60) / IDLE_S;
   const metrics = await (await fetch(`http://${ready.metrics}/metrics`)).text();
-  const rssMB = Number(/^process_resident_memory_bytes (\S+)/m.exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20;
+  const procStatus = await readFile(`/proc/${operator.pid}/status`, 'utf8');
+  const rssMB = Number(/VmRSS:\s+(\d+)/.exec(procStatus)?.[1] ?? Number.NaN) / 1024;
+  const peakRssMB = Number(/VmHWM:\s+(\d+)/.exec(procStatus)?.[1] ?? Number.NaN) / 1024;
   for (const m of ['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes']) {
     const v = Number(new RegExp(`^${m} (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20;
     console.error(`operator ${m}: ${v.toFixed(1)} MB`);
@@ -185,6 +188,7 @@ try {
     ['reconciles', String(reconciles), ''],
     [`idle writes per minute (${IDLE_S} s)`, String(idleWritesPerMinute), '0'],
     ['operator RSS', `${rssMB.toFixed(1)} MB`, '≤ 150 MB'],
+    ['operator peak RSS', `${peakRssMB.toFixed(1)} MB`, ''],
     ['operator node flags', values['operator-node-flags'] || '(none)', ''],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
@@ -203,6 +207,7 @@ try {
       ratio: Number(ratio.toFixed(3)),
       idleWritesPerMinute,
       rssMB: Number(rssMB.toFixed(1)),
+      peakRssMB: Number(peakRssMB.toFixed(1)),
       operatorNodeFlags: values['operator-node-flags'],
       startupSeconds: Number(startupSeconds.toFixed(3)),
       reconciles,
