@@ -29,8 +29,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'idle-seconds': { type: 'string', default: '60' },
     status: { type: 'boolean', default: false },
-    /** extra node flags for the operator process, e.g. '--max-semi-space-size=1' */
-    'operator-node-flags': { type: 'string', default: '' },
+    /** node flags for the operator process; default: those `statecraft run` sets itself (bin/statecraft.js) */
+    'operator-node-flags': { type: 'string', default: '--max-semi-space-size=4' },
   },
 });
 const N = Number(values.n);
