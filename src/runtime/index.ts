@@ -107,7 +107,13 @@ export {
   resourceVersionChanged,
 } from './predicates.ts';
 export { WorkQueue, type WorkQueueOptions } from './queue.ts';
-export { dropManagedFields, Reflector, type ReflectorOptions } from './reflector.ts';
+export {
+  dropManagedFields,
+  dropUnreadFields,
+  LAST_APPLIED_ANNOTATION,
+  Reflector,
+  type ReflectorOptions,
+} from './reflector.ts';
 export { done, type Result, requeueAfter, retry, settle, terminal, toResult } from './result.ts';
 export { patchStatus } from './status.ts';
 export { type IndexFunc, Store } from './store.ts';
