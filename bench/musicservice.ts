@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     operator = spawn(
       process.execPath,
       [
-        new URL('../src/cli/main.ts', import.meta.url).pathname,
+        new URL('../bin/statecraft.js', import.meta.url).pathname,
         'run',
         `--kubeconfig=${state.kubeconfig}`,
         `--metrics-bind-address=127.0.0.1:${port}`,

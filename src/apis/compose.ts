@@ -12,8 +12,7 @@ export const COMPOSE_VERSION = 'v1alpha1';
 /** The most nodes one list may hold; bounds the cost of the CEL uniqueness rules. */
 export const MAX_NODES = 64;
 
-/** The annotation (both spellings upstream uses) that makes a controller leave the databases alone. */
-export const SKIP_RECONCILE_ANNOTATIONS = ['compose-operator/skip.reconcile', 'compose-operator.skip.reconcile'];
+export { SKIP_RECONCILE_ANNOTATIONS } from './annotations.ts';
 
 function nodeProperties(what: string) {
   return {

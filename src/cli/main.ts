@@ -26,12 +26,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await command.run(rest);
+    return await (await command.load()).run(rest);
   } catch (err) {
+    const code = (err as { code?: unknown }).code;
     if (
       err instanceof UserError ||
       err instanceof BuildError ||
-      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+      code === 'ERR_KUBECONFIG' ||
+      (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
     ) {
       console.error(`statecraft ${name}: ${(err as Error).message}`);
       return 1;

@@ -4,7 +4,8 @@
  *
  * Caveats: the cache is eventually consistent — right after a write, a read may still return the old object.
  * Objects are shared: clone before mutating. `get` on a kind not yet watched starts an informer and waits for
- * its first sync. metadata.managedFields is dropped from cached objects.
+ * its first sync. metadata.managedFields and kubectl's last-applied-configuration annotation are dropped from cached
+ * objects (reflector.ts `dropUnreadFields`).
  */
 import type { Logger } from 'pino';
 import type { KubeClient } from './client.ts';

@@ -1,6 +1,7 @@
 /**
- * A small JSON client for the Kubernetes API on top of `@kubernetes/client-node`'s KubeConfig (which supplies the
- * server address, TLS material and credentials, including exec/OIDC token refresh). Requests go over one keep-alive
+ * A small JSON client for the Kubernetes API. The server address, TLS material and credentials come from a
+ * kubeconfig: our own loader's (kubeconfig.ts, what `statecraft run` uses) or a `@kubernetes/client-node`
+ * KubeConfig, matched structurally and never imported here. Requests go over one keep-alive
  * agent per client; kinds are resolved to REST paths through API discovery, cached, refreshed on a miss (a CRD may
  * have been installed since).
  *
@@ -20,9 +21,9 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, FencedError, GoneError, isNotFound } from './errors.ts';
 import { type GroupVersionKind, gvkKey, type KubeObject, splitApiVersion } from './gvk.ts';
+import { type KubeConfigLike, serverOf } from './kubeconfig.ts';
 
 export interface ResourceInfo {
   apiVersion: string;
@@ -133,7 +134,7 @@ function resetConnection(req: http.ClientRequest): void {
 }
 
 export class KubeClient {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConfigLike;
   private readonly server: URL;
   private readonly agent: http.Agent;
   private readonly resources = new Map<string, ResourceInfo>();
@@ -143,11 +144,9 @@ export class KubeClient {
   private readonly writeGuards: WriteGuard[] = [];
   private readonly writesInFlight = new Set<http.ClientRequest>();
 
-  constructor(kubeConfig: KubeConfig, options: { maxSockets?: number } = {}) {
+  constructor(kubeConfig: KubeConfigLike, options: { maxSockets?: number } = {}) {
     this.kubeConfig = kubeConfig;
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig: no current cluster (check current-context)');
-    this.server = new URL(cluster.server);
+    this.server = new URL(serverOf(kubeConfig));
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
     this.agent = this.server.protocol === 'https:' ? new HttpsAgent(agentOptions) : new http.Agent(agentOptions);
   }

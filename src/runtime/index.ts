@@ -35,6 +35,7 @@
  * - patchStatus, conditions (setCondition …), finalize (finalizers.ts), owner references, EventRecorder.
  * - KubeClient (client.ts): JSON over one keep-alive agent, discovery, per-call signal/timeout, write fence.
  * - LeaderElector (Lease 15 s / 10 s / 2 s, every renew bounded by the renew deadline), RuntimeMetrics (controller-runtime metric names), createLogger.
+ * - loadKubeConfig (kubeconfig.ts): kubeconfig files, in-cluster config, exec plugins — without client-node.
  */
 export { Applier, type ApplyOptions, type ApplyResult, FIELD_MANAGER } from './apply.ts';
 export { ExponentialBackoff, ItemBackoff, TokenBucket } from './backoff.ts';
@@ -97,6 +98,16 @@ export {
   requestFromKey,
 } from './gvk.ts';
 export { type EventHandler, Informer, type InformerOptions } from './informer.ts';
+export {
+  type ClientNodeKubeConfig,
+  KubeConfigError,
+  type KubeConfigLike,
+  type KubeConfigSource,
+  LoadedKubeConfig,
+  type LoadKubeConfigOptions,
+  loadInClusterConfig,
+  loadKubeConfig,
+} from './kubeconfig.ts';
 export { type LeaderElectionOptions, LeaderElector } from './leaderelection.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { LeadershipLostError, Manager, type ManagerOptions } from './manager.ts';
@@ -121,7 +132,13 @@ export {
   type ObjectReconciler,
   type ReconcileContext,
 } from './reconcile.ts';
-export { dropManagedFields, Reflector, type ReflectorOptions } from './reflector.ts';
+export {
+  dropManagedFields,
+  dropUnreadFields,
+  LAST_APPLIED_ANNOTATION,
+  Reflector,
+  type ReflectorOptions,
+} from './reflector.ts';
 export type { ControllerRegistration } from './registration.ts';
 export { done, type Result, requeueAfter, retry, settle, terminal, toResult } from './result.ts';
 export { mergePatchOf, patchStatus, StatusWriter } from './status.ts';

@@ -37,7 +37,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Applier, type ApplyOptions, type ApplyResult } from './apply.ts';
 import { Cache } from './cache.ts';
@@ -46,6 +45,7 @@ import { type Controller, ControllerBuilder } from './controller.ts';
 import { StatecraftError } from './errors.ts';
 import { EventRecorder } from './events.ts';
 import type { KubeObject } from './gvk.ts';
+import type { KubeConfigLike } from './kubeconfig.ts';
 import { LeaderElector } from './leaderelection.ts';
 import { createLogger } from './logger.ts';
 import { RuntimeMetrics } from './metrics.ts';
@@ -109,7 +109,7 @@ export class Manager {
   metricsAddress?: string;
   healthAddress?: string;
 
-  constructor(kubeConfig: KubeConfig, options: ManagerOptions = {}) {
+  constructor(kubeConfig: KubeConfigLike, options: ManagerOptions = {}) {
     this.options = options;
     this.log = options.logger ?? createLogger();
     this.identity = options.identity ?? `${hostname()}_${randomUUID()}`;

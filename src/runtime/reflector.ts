@@ -38,7 +38,7 @@ export interface ReflectorOptions {
   watchTimeoutSeconds?: [number, number];
   /** how long past the server-side timeout a watch may stay silent before the watchdog kills it; default 30 s */
   watchdogGraceMs?: number;
-  /** applied to every object before it is stored (default: drop metadata.managedFields to save memory) */
+  /** applied to every object before it is stored (default: `dropUnreadFields`, to save memory) */
   transform?: (obj: KubeObject) => KubeObject;
   backoff?: ExponentialBackoff;
   log: Logger;
@@ -46,6 +46,22 @@ export interface ReflectorOptions {
 
 export const dropManagedFields = (obj: KubeObject): KubeObject => {
   if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
+};
+
+/** kubectl's client-side apply record: a JSON copy of the object as last applied (measured: ~45% of a cached CR). */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * The default transform: drops what no controller reads — `metadata.managedFields` and the
+ * `kubectl.kubernetes.io/last-applied-configuration` annotation. Safe because cached objects are only read and
+ * compared, never written back whole (status and finalizers are patches, applies send desired objects); a
+ * controller that needs either field must set its own `transform` (or read the object from the API server).
+ */
+export const dropUnreadFields = (obj: KubeObject): KubeObject => {
+  dropManagedFields(obj);
+  const annotations = obj.metadata?.annotations;
+  if (annotations && LAST_APPLIED_ANNOTATION in annotations) delete annotations[LAST_APPLIED_ANNOTATION];
   return obj;
 };
 
@@ -127,7 +143,7 @@ export class Reflector {
 
   private async relist(signal: AbortSignal): Promise<void> {
     this.stats.lists++;
-    const transform = this.options.transform ?? dropManagedFields;
+    const transform = this.options.transform ?? dropUnreadFields;
     const fresh = new Map<string, KubeObject>();
     let cont: string | undefined;
     let rv = '';
@@ -190,7 +206,7 @@ export class Reflector {
       Math.min(5_000, grace),
     );
     watchdog.unref();
-    const transform = this.options.transform ?? dropManagedFields;
+    const transform = this.options.transform ?? dropUnreadFields;
     try {
       for await (const event of this.client.watch(this.gvk, {
         namespace: this.options.namespace,

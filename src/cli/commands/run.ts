@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../../apis/install.ts';
 import { controllers, resolveAddressMode } from '../../controllers/index.ts';
-import { createLogger, LeadershipLostError, Manager } from '../../runtime/index.ts';
+import { createLogger, LeadershipLostError, loadKubeConfig, Manager } from '../../runtime/index.ts';
 import type { Command } from '../command.ts';
 
 const HELP = `usage: statecraft run [options]
@@ -44,9 +43,8 @@ export const runCommand: Command = {
       console.log(HELP);
       return 0;
     }
-    const kc = new KubeConfig();
-    if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
-    else kc.loadFromDefault();
+    // our own loader, not client-node's KubeConfig: `run` never loads @kubernetes/client-node (memory)
+    const kc = loadKubeConfig({ path: values.kubeconfig });
     const namespaces = (values['watch-namespace'] ?? [])
       .flatMap((v) => v.split(','))
       .map((s) => s.trim())

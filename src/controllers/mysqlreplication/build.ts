@@ -2,7 +2,7 @@
  * Pure desired state of a MysqlReplication: pod labels, the read-write / read-only Services, the engine's desired
  * topology and the status, all from the CR and what the engine observed. No I/O; unit-tested in build.test.ts.
  */
-import { SKIP_RECONCILE_ANNOTATIONS } from '../../apis/compose.ts';
+import { SKIP_RECONCILE_ANNOTATIONS } from '../../apis/annotations.ts';
 import type { MysqlReplication, MysqlReplicationTopologyNode } from '../../apis/mysqlreplication.ts';
 import type { DesiredTopology, NodeAddress, NodeState } from '../../engines/mysql/index.ts';
 import { errantGtids } from '../../engines/mysql/index.ts';
