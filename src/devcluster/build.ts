@@ -294,30 +294,30 @@ async function kubernetesStagingModules(work: string, log: LogSink): Promise<str
   return modules;
 }
 
-/** etcd's server module carries replace directives too; a wrapper module of its own keeps its graph apart. */
-async function ensureEtcd(progress: Progress): Promise<string | undefined> {
-  const bin = etcdPath();
+/**
+ * Builds one binary at most once per cache (a lock against parallel builders; skipped when another process built
+ * it while we waited), with a progress meter: `build(log, meter)` does the component's own go steps. Resolves to
+ * the binary when this call built it, undefined when it was there already.
+ */
+async function buildOnce(
+  component: string,
+  version: string,
+  bin: string,
+  progress: Progress,
+  build: (log: LogSink, meter: BuildMeter) => Promise<void>,
+): Promise<string | undefined> {
   if (existsSync(bin)) return undefined;
-  const work = join(cacheDir(), 'build', `etcd-${ETCD_VERSION}`);
+  const work = join(cacheDir(), 'build', `${component}-${version}`);
   let built = false;
-  await withBuildLock(work, 'etcd', progress, async (log) => {
+  await withBuildLock(work, component, progress, async (log) => {
     if (existsSync(bin)) return; // another process built it while we waited
     built = true;
-    const meter = await BuildMeter.start('etcd', progress);
-    progress(`building etcd ${ETCD_VERSION}`);
+    const meter = await BuildMeter.start(component, progress);
+    progress(`building ${component} ${version}`);
     const stopMeter = meter.running();
     try {
-      await writeFile(join(work, 'go.mod'), 'module statecraft.local/etcdbuild\n\ngo 1.24\n');
-      await go(['get', `go.etcd.io/etcd/server/v3@${ETCD_VERSION}`], work, log);
       await mkdir(dirname(bin), { recursive: true });
-      meter.total = await stalePackageCount(['go.etcd.io/etcd/server/v3'], ['-trimpath'], work, log);
-      await go(
-        ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', `${bin}.tmp`, 'go.etcd.io/etcd/server/v3'],
-        work,
-        log,
-        { meter },
-      );
-      await rename(`${bin}.tmp`, bin);
+      await build(log, meter);
     } finally {
       stopMeter();
     }
@@ -325,31 +325,36 @@ async function ensureEtcd(progress: Progress): Promise<string | undefined> {
   return built ? bin : undefined;
 }
 
-async function ensureKwok(progress: Progress): Promise<string | undefined> {
-  const bin = kwokPath();
-  if (existsSync(bin)) return undefined;
-  const work = join(cacheDir(), 'build', `kwok-${KWOK_VERSION}`);
-  let built = false;
-  await withBuildLock(work, 'kwok', progress, async (log) => {
-    if (existsSync(bin)) return;
-    built = true;
-    const meter = await BuildMeter.start('kwok', progress);
-    progress(`building kwok ${KWOK_VERSION}`);
-    const stopMeter = meter.running();
-    try {
-      await mkdir(dirname(bin), { recursive: true });
-      meter.total = await kwokStalePackages(work, log);
-      await go(
-        ['install', '-v', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`],
-        work,
-        log,
-        { meter, env: { GOBIN: dirname(bin) } },
-      );
-    } finally {
-      stopMeter();
-    }
+/** etcd's server module carries replace directives too; a wrapper module of its own keeps its graph apart. */
+function ensureEtcd(progress: Progress): Promise<string | undefined> {
+  const bin = etcdPath();
+  const work = join(cacheDir(), 'build', `etcd-${ETCD_VERSION}`);
+  return buildOnce('etcd', ETCD_VERSION, bin, progress, async (log, meter) => {
+    await writeFile(join(work, 'go.mod'), 'module statecraft.local/etcdbuild\n\ngo 1.24\n');
+    await go(['get', `go.etcd.io/etcd/server/v3@${ETCD_VERSION}`], work, log);
+    meter.total = await stalePackageCount(['go.etcd.io/etcd/server/v3'], ['-trimpath'], work, log);
+    await go(
+      ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', `${bin}.tmp`, 'go.etcd.io/etcd/server/v3'],
+      work,
+      log,
+      { meter },
+    );
+    await rename(`${bin}.tmp`, bin);
   });
-  return built ? bin : undefined;
+}
+
+function ensureKwok(progress: Progress): Promise<string | undefined> {
+  const bin = kwokPath();
+  const work = join(cacheDir(), 'build', `kwok-${KWOK_VERSION}`);
+  return buildOnce('kwok', KWOK_VERSION, bin, progress, async (log, meter) => {
+    meter.total = await kwokStalePackages(work, log);
+    await go(
+      ['install', '-v', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`],
+      work,
+      log,
+      { meter, env: { GOBIN: dirname(bin) } },
+    );
+  });
 }
 
 /**

@@ -185,10 +185,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
         'kube-controller-manager',
         binaries.kubeControllerManager,
         [
-          `--kubeconfig=${kubeconfigPath(dir, 'controller-manager')}`,
-          `--authentication-kubeconfig=${kubeconfigPath(dir, 'controller-manager')}`,
-          `--authorization-kubeconfig=${kubeconfigPath(dir, 'controller-manager')}`,
-          '--leader-elect=false',
+          ...componentAuthFlags(dir, 'controller-manager'),
           `--service-account-private-key-file=${pki.serviceAccountKey}`,
           `--root-ca-file=${pki.caCert}`,
           `--cluster-signing-cert-file=${pki.caCert}`,
@@ -208,10 +205,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
         'kube-scheduler',
         binaries.kubeScheduler,
         [
-          `--kubeconfig=${kubeconfigPath(dir, 'scheduler')}`,
-          `--authentication-kubeconfig=${kubeconfigPath(dir, 'scheduler')}`,
-          `--authorization-kubeconfig=${kubeconfigPath(dir, 'scheduler')}`,
-          '--leader-elect=false',
+          ...componentAuthFlags(dir, 'scheduler'),
           `--secure-port=${ports.scheduler}`,
           '--bind-address=127.0.0.1',
           `--cert-dir=${join(pki.dir, 'generated-scheduler')}`,
@@ -388,4 +382,15 @@ export async function kubectlApply(kubectl: string, kubeconfig: string, objects:
     );
     child.stdin?.end(input);
   });
+}
+
+/** One kubeconfig for a control-plane component's API access, authentication and authorization; no election. */
+function componentAuthFlags(dir: string, component: 'controller-manager' | 'scheduler'): string[] {
+  const kc = kubeconfigPath(dir, component);
+  return [
+    `--kubeconfig=${kc}`,
+    `--authentication-kubeconfig=${kc}`,
+    `--authorization-kubeconfig=${kc}`,
+    '--leader-elect=false',
+  ];
 }

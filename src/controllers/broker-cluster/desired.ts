@@ -11,7 +11,7 @@ import { selectorLabels, standardLabels } from '../../workloads/labels.ts';
 import { controllerReference } from '../../workloads/owner.ts';
 import { buildPodDisruptionBudget } from '../../workloads/pod-disruption-budget.ts';
 import type { ServiceMonitor } from '../../workloads/service-monitor.ts';
-import type { StatefulSetCluster } from '../../workloads/statefulset-cluster.ts';
+import type { PodSettings, StatefulSetCluster } from '../../workloads/statefulset-cluster.ts';
 
 /** A Secret the cluster's pods read, and the keys they read from it. */
 export interface SecretReference {
@@ -89,6 +89,15 @@ export function brokerBasics(
     owner: controllerReference(cr),
     replicas,
   };
+}
+
+/** The pod placement and metadata settings both broker kinds spell the same way in their specs. */
+export function brokerPodSettings(
+  spec: Pick<PodSettings, 'podLabels' | 'podAnnotations' | 'nodeSelector' | 'tolerations' | 'affinity'>,
+  imagePullSecrets: PodSettings['imagePullSecrets'],
+): PodSettings {
+  const { podLabels, podAnnotations, nodeSelector, tolerations, affinity } = spec;
+  return { podLabels, podAnnotations, nodeSelector, tolerations, affinity, imagePullSecrets };
 }
 
 /**

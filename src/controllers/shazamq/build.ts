@@ -21,7 +21,7 @@ import {
   assembleBrokerCluster,
   type BrokerClusterDesired,
   brokerBasics,
-  type SecretReference,
+  brokerPodSettings,
 } from '../broker-cluster/desired.ts';
 import {
   AUTH_DIR,
@@ -65,7 +65,7 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
     data: { 'config.toml': configToml },
   });
 
-  const secretRefs: SecretReference[] = [];
+  const secretRefs: BrokerClusterDesired['secretRefs'] = [];
   const env: V1EnvVar[] = [
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -135,13 +135,8 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
   };
 
   const cluster = buildStatefulSetCluster({
-    name,
-    namespace,
-    owner,
-    labels,
-    selector,
+    ...basics,
     podOnlyLabels: { app: 'shazamq', 'shazamq.io/cluster': name },
-    replicas,
     containers: [
       {
         name: 'shazamq',
@@ -164,14 +159,7 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
     pvcRetention: spec.pvcRetention,
     // the Secrets' names are part of the hash: pointing at another Secret restarts the brokers to read it
     configHash: configHash(configToml, secretRefs),
-    pod: {
-      podLabels: spec.podLabels,
-      podAnnotations: spec.podAnnotations,
-      nodeSelector: spec.nodeSelector,
-      tolerations: spec.tolerations,
-      affinity: spec.affinity,
-      imagePullSecrets: spec.imagePullSecrets,
-    },
+    pod: brokerPodSettings(spec, spec.imagePullSecrets),
     clientService: {
       type: spec.service?.type,
       annotations: spec.service?.annotations,
@@ -190,11 +178,7 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
   const serviceMonitor =
     (monitoring?.enabled ?? true) && monitoring?.serviceMonitor?.enabled
       ? buildServiceMonitor({
-          name,
-          namespace,
-          labels,
-          owner,
-          selector,
+          ...basics,
           port: 'metrics',
           interval: monitoring.serviceMonitor.interval ?? '30s',
           scrapeTimeout: monitoring.serviceMonitor.scrapeTimeout ?? '10s',

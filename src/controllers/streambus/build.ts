@@ -17,7 +17,7 @@ import {
   assembleBrokerCluster,
   type BrokerClusterDesired,
   brokerBasics,
-  type SecretReference,
+  brokerPodSettings,
 } from '../broker-cluster/desired.ts';
 import {
   AUDIT_LOG,
@@ -89,7 +89,7 @@ export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved
     );
   }
 
-  const secretRefs: SecretReference[] = [];
+  const secretRefs: BrokerClusterDesired['secretRefs'] = [];
   const volumes: V1Volume[] = [{ name: 'config', configMap: { name: `${name}-config` } }];
   const mounts: V1VolumeMount[] = [
     // each pod reads its own broker-<ordinal>.yaml as /etc/streambus/broker.yaml
@@ -130,12 +130,7 @@ export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved
   });
   const httpScheme = 'HTTP';
   const cluster = buildStatefulSetCluster({
-    name,
-    namespace,
-    owner,
-    labels,
-    selector,
-    replicas,
+    ...basics,
     containers: [
       {
         name: 'streambus',
@@ -170,14 +165,10 @@ export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved
     ],
     pvcRetention: spec.pvcRetention,
     configHash: configHash(files, secretRefs),
-    pod: {
-      podLabels: spec.podLabels,
-      podAnnotations: spec.podAnnotations,
-      nodeSelector: spec.nodeSelector,
-      tolerations: spec.tolerations,
-      affinity: spec.affinity,
-      imagePullSecrets: spec.image?.pullSecrets?.map((secret) => ({ name: secret })),
-    },
+    pod: brokerPodSettings(
+      spec,
+      spec.image?.pullSecrets?.map((secret) => ({ name: secret })),
+    ),
     clientService: {
       ports: [
         { name: 'broker', port: ports.port, targetPort: 'broker', protocol: 'TCP' },
@@ -226,11 +217,7 @@ export function buildStreamBus(cr: StreamBusCluster, observed: StreamBusObserved
   const serviceMonitor =
     (metrics?.enabled ?? true) && metrics?.serviceMonitor
       ? buildServiceMonitor({
-          name,
-          namespace,
-          labels,
-          owner,
-          selector,
+          ...basics,
           port: 'http',
           interval: metrics.interval ?? '30s',
         })
