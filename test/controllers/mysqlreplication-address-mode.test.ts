@@ -7,13 +7,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { installCrds } from '../../src/apis/install.ts';
-import type { MysqlReplication } from '../../src/apis/mysqlreplication.ts';
 import { controllers } from '../../src/controllers/index.ts';
-import { encryptCredential } from '../../src/credentials/index.ts';
 import { apply } from '../devcluster/pods.ts';
 import { startManager } from '../runtime/support.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
-import { ADMIN_PW, AES_KEY, GROUP, mysqlReplicationCr, REPL_PW } from '../support/mysqlReplicationFixture.ts';
+import { credentialSecrets, mysqlReplicationCr, mysqlReplications } from '../support/mysqlReplicationFixture.ts';
 import { eventually } from '../support/wait.ts';
 
 test('address mode host: MysqlReplication dials the CR hosts (cluster DNS) and names them when unreachable', async (t) => {
@@ -21,40 +19,18 @@ test('address mode host: MysqlReplication dials the CR hosts (cluster DNS) and n
   const cluster = await testCluster();
   await installCrds(cluster.kc);
   const custom = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
-  await apply(ns, [
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'aes-secret-key' }, stringData: { AES_SECRET_KEY: AES_KEY } },
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'mysql-credentials' },
-      data: {
-        mysql: encryptCredential(ADMIN_PW, AES_KEY).toString('base64'),
-        replication: encryptCredential(REPL_PW, AES_KEY).toString('base64'),
-      },
-    },
-  ]);
+  await apply(ns, credentialSecrets());
   await startManager(
     t,
     controllers({ addressMode: 'host', mysqlReplication: { connectTimeoutMs: 1000 }, only: ['mysqlreplication'] }),
     { namespaces: [ns] },
   );
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: 'v1alpha1',
-    namespace: ns,
-    plural: 'mysqlreplications',
-    body: mysqlReplicationCr('hm', ns, 'hm-0', ['hm-1']),
-  });
+  const crs = mysqlReplications(custom, ns);
+  await crs.create(mysqlReplicationCr('hm', ns, 'hm-0', ['hm-1']));
   const cond = await eventually(
     'TopologyReady False naming the DNS host',
     async () => {
-      const o = (await custom.getNamespacedCustomObject({
-        group: GROUP,
-        version: 'v1alpha1',
-        namespace: ns,
-        plural: 'mysqlreplications',
-        name: 'hm',
-      })) as MysqlReplication;
+      const o = await crs.get('hm');
       const c = o.status?.conditions?.find((x) => x.type === 'TopologyReady');
       return c?.status === 'False' && c.message.includes(`hm-0.${ns}.svc.cluster.local`) && { c, o };
     },

@@ -9,12 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import mysql from 'mysql2/promise';
 import { installCrds } from '../../src/apis/install.ts';
-import type { MysqlReplication } from '../../src/apis/mysqlreplication.ts';
 import { controllers } from '../../src/controllers/index.ts';
 import { apply, readyPod } from '../devcluster/pods.ts';
 import { httpGet, startManager } from '../runtime/support.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
-import { APP, GROUP, mysqlReplicationCr, replicationFixture } from '../support/mysqlReplicationFixture.ts';
+import { APP, mysqlReplicationCr, mysqlReplications, replicationFixture } from '../support/mysqlReplicationFixture.ts';
 import { eventually } from '../support/wait.ts';
 
 const NODES = ['w-0', 'w-1'];
@@ -42,21 +41,9 @@ test('a steady writer does not multiply reconciles: one pass per resync period, 
     controllers({ addressMode: 'pod-ip', mysqlReplication: { resyncMs: RESYNC_MS }, only: ['mysqlreplication'] }),
     { namespaces: [ns] },
   );
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: 'v1alpha1',
-    namespace: ns,
-    plural: 'mysqlreplications',
-    body: mysqlReplicationCr('mr', ns, 'w-0', ['w-1']),
-  });
-  const getCr = async () =>
-    (await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: 'v1alpha1',
-      namespace: ns,
-      plural: 'mysqlreplications',
-      name: 'mr',
-    })) as MysqlReplication;
+  const crs = mysqlReplications(custom, ns);
+  await crs.create(mysqlReplicationCr('mr', ns, 'w-0', ['w-1']));
+  const getCr = () => crs.get('mr');
   await eventually('mr ready', async () => (await getCr()).status?.ready === true, 90_000, 250);
 
   const conn = await mysql.createConnection({ host: pods[0].status!.podIP!, port: 3306, ...APP });

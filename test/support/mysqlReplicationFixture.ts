@@ -5,6 +5,7 @@
  * READ ONLY ADMIN and an `app.w` table, and the CR itself.
  */
 import * as k8s from '@kubernetes/client-node';
+import type { MysqlReplication } from '../../src/apis/mysqlreplication.ts';
 import { encryptCredential } from '../../src/credentials/index.ts';
 
 export const GROUP = 'upm.syntropycloud.io';
@@ -48,7 +49,6 @@ export function mariadbPod(name: string, serverId: number): object {
 
 /** Secrets and pods for nodes `names` (server ids 1..n). */
 export function replicationFixture(names: string[]): object[] {
-  const enc = (pw: string) => encryptCredential(pw, AES_KEY).toString('base64');
   return [
     {
       apiVersion: 'v1',
@@ -66,6 +66,15 @@ export function replicationFixture(names: string[]): object[] {
         ].join('\n'),
       },
     },
+    ...credentialSecrets(),
+    ...names.map((n, i) => mariadbPod(n, i + 1)),
+  ];
+}
+
+/** The AES key Secret and the `mysql-credentials` Secret (compose-operator's encrypted passwords). */
+export function credentialSecrets(): object[] {
+  const enc = (pw: string) => encryptCredential(pw, AES_KEY).toString('base64');
+  return [
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'aes-secret-key' }, stringData: { AES_SECRET_KEY: AES_KEY } },
     {
       apiVersion: 'v1',
@@ -73,8 +82,16 @@ export function replicationFixture(names: string[]): object[] {
       metadata: { name: 'mysql-credentials' },
       data: { mysql: enc(ADMIN_PW), replication: enc(REPL_PW) },
     },
-    ...names.map((n, i) => mariadbPod(n, i + 1)),
   ];
+}
+
+/** MysqlReplications of one namespace through the custom objects API: create one, read one. */
+export function mysqlReplications(custom: k8s.CustomObjectsApi, namespace: string) {
+  const where = { group: GROUP, version: 'v1alpha1', namespace, plural: 'mysqlreplications' };
+  return {
+    create: (body: object) => custom.createNamespacedCustomObject({ ...where, body }),
+    get: async (name: string) => (await custom.getNamespacedCustomObject({ ...where, name })) as MysqlReplication,
+  };
 }
 
 export const nodeSpec = (name: string, ns: string) => ({ name, host: `${name}.${ns}.svc.cluster.local`, port: 3306 });

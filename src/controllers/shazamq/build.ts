@@ -52,7 +52,7 @@ export function buildShazamq(cr: ShazamqCluster, observed: ShazamqObserved = {})
   const port = spec.service?.port ?? 9092;
   const metricsPort = spec.service?.metricsPort ?? 9090;
   const basics = brokerBasics(cr, { name: 'shazamq', version }, spec, observed);
-  const { name, namespace, labels, selector, owner, replicas } = basics;
+  const { name, namespace, labels, owner, replicas } = basics;
   const headless = headlessServiceName(name);
   const peers = Array.from({ length: replicas }, (_, i) => `${podDnsName(name, i, namespace, headless)}:${port}`);
 
