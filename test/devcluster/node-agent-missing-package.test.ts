@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { test } from 'node:test';
 import { clusterDown, clusterUp } from '../../src/devcluster/cluster.ts';
 import { MARIADB_PROGRAMS } from '../../src/devcluster/servers/mariadb.ts';
 import { findProgram } from '../../src/devcluster/system-packages.ts';
+import { kubectlFor } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
 
 interface PodJson {
@@ -33,15 +33,7 @@ test('a server program that is not installed is a waiting state and an event nam
   for (const p of MARIADB_PROGRAMS) if (p !== 'mariadb-install-db') await link(p);
 
   const { state } = await clusterUp({ dir, agentEnv: { STATECRAFT_AGENT_PATH: bin } });
-  const kubectl = (args: string[], input?: string) =>
-    new Promise<string>((resolve, reject) => {
-      const child = execFile(
-        state.binaries.kubectl,
-        [`--kubeconfig=${state.kubeconfig}`, ...args],
-        (err, out, errOut) => (err ? reject(new Error(errOut || err.message)) : resolve(out)),
-      );
-      child.stdin?.end(input ?? '');
-    });
+  const kubectl = kubectlFor(state);
   await kubectl(
     ['apply', '-f', '-'],
     JSON.stringify({

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { clusterDown, clusterUp } from '../../src/devcluster/cluster.ts';
 import { isOurs, processesMentioning } from '../../src/devcluster/processes.ts';
+import { kubectlFor } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
 import { alive, podProcesses } from './pods.ts';
 
@@ -17,15 +17,7 @@ test('stopping the cluster (the agent gets SIGTERM) leaves no database process b
     await rm(dir, { recursive: true, force: true });
   });
   const { state } = await clusterUp({ dir });
-  const kubectl = (args: string[], input?: string) =>
-    new Promise<string>((resolve, reject) => {
-      const child = execFile(
-        state.binaries.kubectl,
-        [`--kubeconfig=${state.kubeconfig}`, ...args],
-        (err, out, errOut) => (err ? reject(new Error(errOut || err.message)) : resolve(out)),
-      );
-      child.stdin?.end(input ?? '');
-    });
+  const kubectl = kubectlFor(state);
   const pod = (name: string, image: string, env: Record<string, string>) => ({
     apiVersion: 'v1',
     kind: 'Pod',

@@ -46,21 +46,21 @@ async function connect(): Promise<TestCluster> {
   }
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(state.kubeconfig);
-  const kubectlBin = state.binaries.kubectl;
-  const kubeconfig = state.kubeconfig;
-  return {
-    state,
-    kubeconfigPath: kubeconfig,
-    kc,
-    async kubectl(args, input) {
-      return new Promise((resolve, reject) => {
-        const child = execFile(kubectlBin, [`--kubeconfig=${kubeconfig}`, ...args], (err, stdout, stderr) =>
+  return { state, kubeconfigPath: state.kubeconfig, kc, kubectl: kubectlFor(state) };
+}
+
+/** Runs the cluster's built kubectl against it; resolves to stdout, rejects with stderr in the message. */
+export function kubectlFor(state: ClusterState): (args: string[], input?: string) => Promise<string> {
+  return (args, input) =>
+    new Promise((resolve, reject) => {
+      const child = execFile(
+        state.binaries.kubectl,
+        [`--kubeconfig=${state.kubeconfig}`, ...args],
+        (err, stdout, stderr) =>
           err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
-        );
-        child.stdin?.end(input ?? '');
-      });
-    },
-  };
+      );
+      child.stdin?.end(input ?? '');
+    });
 }
 
 /**
