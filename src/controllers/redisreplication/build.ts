@@ -59,7 +59,8 @@ export function desiredReplication(cr: RedisReplication, addresses: Record<strin
 
 /**
  * The node that takes writes now, or undefined (then no pod is read-write: the Service fails closed).
- * Managed: the spec's source, once it is a master. Unmanaged (skip annotation or Sentinel): the one master among
+ * Managed: the spec's source, once it is a master; until a switchover to it happens (refused, backing off), the
+ * master it replicates from. Unmanaged (skip annotation or Sentinel): the one master among
  * the non-isolated nodes — or, if several, the one the others replicate from; ambiguity is no source.
  */
 export function currentSource(
@@ -69,7 +70,14 @@ export function currentSource(
   managed: boolean,
 ): string | undefined {
   const members = nodesOf(cr).filter((n) => !n.isolated);
-  if (managed) return observed[cr.spec.source.name]?.role === 'master' ? cr.spec.source.name : undefined;
+  if (managed) {
+    const spec = observed[cr.spec.source.name];
+    if (!spec) return undefined;
+    if (spec.role === 'master') return cr.spec.source.name;
+    // a switchover not done yet (refused, backing off): the master the spec's source replicates from still is
+    const upstream = members.find((m) => m.name !== cr.spec.source.name && pointsAt(spec, addresses[m.name]));
+    return upstream && observed[upstream.name]?.role === 'master' ? upstream.name : undefined;
+  }
   const masters = members.filter((n) => observed[n.name]?.role === 'master');
   if (masters.length === 1) return masters[0].name;
   const followed = masters.filter((m) =>
@@ -107,13 +115,14 @@ export function judgeNodes(
       out[n.name] = { ready: ok, serveReads: false, reason: ok ? undefined : 'isolated but still replicating' };
       continue;
     }
-    if (n.role === 'source') {
-      const ok = st.role === 'master';
-      out[n.name] = { ready: ok, serveReads: false, reason: ok ? undefined : 'the spec source is not a master' };
-      continue;
-    }
     const follows = !!source && source !== n.name && pointsAt(st, addresses[source]);
     const inSync = follows && st.masterLinkStatus === 'up' && !st.masterSyncInProgress;
+    if (n.role === 'source') {
+      // a spec source that Sentinel demoted still serves reads while in sync with the master Sentinel chose
+      const ok = st.role === 'master';
+      out[n.name] = { ready: ok, serveReads: inSync, reason: ok ? undefined : 'the spec source is not a master' };
+      continue;
+    }
     // ready means "as the spec wants": replicating from the spec's source
     const ready = inSync && source === cr.spec.source.name;
     const reason = !follows
