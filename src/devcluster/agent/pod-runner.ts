@@ -288,7 +288,7 @@ export class PodRunner {
       hostIPs: [{ ip: this.ctx.nodeIp }],
       ...(this.ip ? { podIP: this.ip, podIPs: [{ ip: this.ip }] } : {}),
       startTime: this.startTime,
-      qosClass: 'BestEffort',
+      // qosClass is set by the API server when the pod is created (and immutable): not ours to report
       conditions: [
         cond('PodReadyToStartContainers', !!this.ip),
         cond(
