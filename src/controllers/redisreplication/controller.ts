@@ -95,6 +95,7 @@ export function redisReplicationController(options: RedisReplicationOptions = {}
         .owns(SERVICE)
         .watches(POD, { referencedBy: (cr) => podsOf(cr as RedisReplication) })
         .watches(SECRET, { referencedBy: (cr) => secretsOf(cr as RedisReplication) })
+        .access(POD, ['patch'], 'role and source labels on the pods the CR names, Sentinel pods included')
         .withOptions({ maxConcurrentReconciles: 10 })
         .reconcile<RedisReplication>(async (ctx, cr) => {
           await reconcileOne(mgr, ctx, cr, { ...options, addressMode }, refusals);
