@@ -2,8 +2,9 @@
  * The Redis pods the RedisReplication sample points at (redis-rr-node-0..2 in `default`, each with a Service of
  * its own name so the sample's hosts resolve in a real cluster), and the Secrets every Redis sample reads:
  * `redis-credentials` (key `redis`: the AUTH password AES-encrypted with the dev key, compose-operator's format)
- * and `redis-auth` (the same password in plain text, for the servers' `--requirepass`). The RedisCluster
- * fixtures reuse both through redisSecrets() and REDIS_AUTH_SECRET.
+ * and `redis-auth` (the same password in plain text, for the servers' `--requirepass`). Other Redis fixtures (the
+ * RedisCluster pods) reuse them: redisReplicationFixtures() already applies the Secrets (redisSecrets() makes them;
+ * do not add them twice), and redisDevPod() / redisDevPodCompanions() make pods that read REDIS_AUTH_SECRET.
  * Pure: credentials are passed in (a run's are generated once by the caller).
  */
 import { createHash } from 'node:crypto';

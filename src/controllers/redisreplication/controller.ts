@@ -185,12 +185,12 @@ async function reconcileOne(
       let steps = planReplication(desired, observed);
       const switching = steps.find((s) => s.kind === 'switchover');
       if (switching && refusal && Date.now() < refusal.retryAt) steps = []; // backing off: nothing changes
+      if (steps.length) ctx.signal.throwIfAborted(); // stopping or no longer the leader: change nothing
       if (steps.some((s) => s.kind === 'switchover' || s.kind === 'promote')) {
         // fail closed while roles move: every member read-only, the read-write Service empty
         await applyPodLabels(mgr, cr.metadata.namespace, podLabels(cr, {}, undefined, true), pods);
       }
       if (steps.length) {
-        ctx.signal.throwIfAborted(); // stopping or no longer the leader: change nothing
         ctx.log.info(
           { steps: steps.map((s) => `${s.kind} ${'node' in s ? s.node : `${s.from}->${s.to}`}`) },
           'applying replication steps',
