@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +19,6 @@ import {
   streamBusClusterSpecWithDefaults,
 } from './index.ts';
 import { applyDefaults } from './schema.ts';
-
-const CRD_DIR = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'deploy', 'crds');
 
 test('every kind has a unique CRD name, status subresource and an Age column', () => {
   assert.equal(new Set(kinds.map((k) => k.crdName)).size, kinds.length);

@@ -14,7 +14,8 @@ import { CHART_DIR } from './generated.ts';
 const run = promisify(execFile);
 export const INSTALL_NAMESPACE = 'statecraft-system';
 
-export async function renderInstaller(helm: string, root: string): Promise<string> {
+/** The chart rendered for namespace statecraft-system; `sets` are extra `--set` values (dev's pod mode uses some). */
+export async function renderInstaller(helm: string, root: string, sets: readonly string[] = []): Promise<string> {
   const { stdout } = await run(
     helm,
     [
@@ -27,6 +28,7 @@ export async function renderInstaller(helm: string, root: string): Promise<strin
       KUBERNETES_VERSION.replace(/^v/, ''),
       '--set',
       'aesKey.create=false',
+      ...sets.flatMap((v) => ['--set', v]),
     ],
     { cwd: root, maxBuffer: 64 * 1024 * 1024 },
   );
