@@ -16,9 +16,12 @@ import { apply, readyPod } from '../devcluster/pods.ts';
 import { startManager } from '../runtime/support.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
 import {
+  GROUP,
   missingWrites,
   REDIS_PW,
+  readwritePods,
   redisClient,
+  redisNodeSpec,
   redisPod,
   redisReplicationFixture,
   redisReplications,
@@ -126,6 +129,15 @@ test('RedisReplication on real redis pods: sample ready, Services, 5 lossless sw
   // --- five switchovers back and forth under a writer that counts acknowledged writes ---
   const writer = startWriter(core, ns, CR);
   t.after(() => writer.stop());
+  // the Service never selects two pods: sampled every 20 ms through all switchovers
+  let maxReadWrite = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      maxReadWrite = Math.max(maxReadWrite, (await readwritePods(core, ns, CR)).length);
+      await sleep(20);
+    }
+  })();
   let source = N0;
   const durations: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -146,6 +158,9 @@ test('RedisReplication on real redis pods: sample ready, Services, 5 lossless sw
   const ackedAtEnd = writer.acked.length;
   await eventually('writes after the last switchover', async () => writer.acked.length > ackedAtEnd + 50, 30_000, 20);
   await writer.stop();
+  sampling = false;
+  await sampler;
+  assert.equal(maxReadWrite, 1, 'at most one pod is read-write at any time');
   const lost = await missingWrites(ips[source], writer.acked);
   t.diagnostic(
     `switchovers 5, patch→ready ms ${durations.join(', ')}, acked ${writer.acked.length}, failed attempts ${writer.failures}, lost ${lost.length}`,
@@ -262,6 +277,37 @@ test('RedisReplication on real redis pods: sample ready, Services, 5 lossless sw
     const m = await missingWrites(ips[dead], writer2.acked);
     return m.length === 0;
   });
+
+  // --- an isolated replica leaves replication (a master of itself) and both Services ---
+  const isolatedSpec = NODES.filter((n) => n !== heir).map((n) => ({
+    ...redisNodeSpec(n, ns),
+    ...(n === N2 ? { isolated: true } : {}),
+  }));
+  await custom.patchNamespacedCustomObject(
+    {
+      group: GROUP,
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'redisreplications',
+      name: CR,
+      body: { spec: { replica: isolatedSpec } },
+    },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  await eventually(
+    `${N2} isolated`,
+    async () => {
+      const o = await crs.get(CR);
+      return o.status?.ready === true && o.status.topology?.[N2]?.role === 'Source' && o.status;
+    },
+    30_000,
+    100,
+  );
+  assert.deepEqual(await selected(`${CR}-readonly`), [dead]);
+  assert.deepEqual(await selected(`${CR}-readwrite`), [heir]);
+  const isolatedLabels = (await core.readNamespacedPod({ name: N2, namespace: ns })).metadata?.labels ?? {};
+  assert.equal(isolatedLabels['compose-operator/redis-replication.name'], undefined);
+  assert.equal(isolatedLabels['compose-operator/redis-replication.readonly'], undefined);
 
   // no password anywhere in status or events
   const everything = JSON.stringify([await crs.get(CR), (await core.listNamespacedEvent({ namespace: ns })).items]);

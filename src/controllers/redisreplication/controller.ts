@@ -274,8 +274,11 @@ async function reconcileOne(
         'False',
         reason,
         [
-          ...(failed ? [failed.message ?? failed.code ?? 'step failed'] : []),
-          ...(retry && !failed ? [retry] : []),
+          // a refused switchover is said once, with when it is tried again
+          ...(failed && !(retry && failed.step.kind === 'switchover')
+            ? [failed.message ?? failed.code ?? 'step failed']
+            : []),
+          ...(retry ? [retry] : []),
           ...problems,
           ...notReady.map(([n, v]) => `${n}: ${v.reason ?? 'not ready'}`),
         ].join('; '),
