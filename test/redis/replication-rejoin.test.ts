@@ -38,7 +38,7 @@ test('a cut-off old source that took writes rejoins as a replica; its writes are
   const registrations = () =>
     controllers({
       addressMode: 'pod-ip',
-      redisReplication: { resyncMs: 1000, connectTimeoutMs: 1000 },
+      redisReplication: { resyncMs: 1000, connectTimeoutMs: 1000, commandTimeoutMs: 1500 },
       only: ['redisreplication'],
     });
   const first = await startManager(t, registrations(), { namespaces: [ns] });

@@ -69,6 +69,8 @@ export interface RedisReplicationOptions {
   /** how long a switchover waits for the candidate to catch up; default 10 s */
   catchUpTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** per-command limit: a frozen server fails a command (and is reported unreachable) after this long; default 5 s */
+  commandTimeoutMs?: number;
   /** backoff after a refused switchover, by the number of refusals in a row; default 10 s doubling to 5 min */
   switchoverBackoffMs?: (refusals: number) => number;
 }
@@ -161,7 +163,7 @@ async function reconcileOne(
         sessions[n.name] = await connectRedis(
           addresses[n.name],
           { password },
-          { connectTimeoutMs: o.connectTimeoutMs ?? 3000 },
+          { connectTimeoutMs: o.connectTimeoutMs ?? 3000, commandTimeoutMs: o.commandTimeoutMs ?? 5000 },
         );
       } catch (err) {
         const e = err as RedisEngineError;
