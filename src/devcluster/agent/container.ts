@@ -291,6 +291,7 @@ export class ContainerRunner {
       mounts: ctx.mounts,
       hostsFile: ctx.hostsFile,
       workingDir: ctx.container.workingDir,
+      keepVisible: ctx.plan.kind === 'command' ? ctx.plan.keepVisible : undefined,
       extraBinds:
         ctx.plan.kind === 'server' && ctx.plan.server === 'mariadb'
           ? [{ hostPath: join(ctx.dir, 'run'), containerPath: '/run/mysqld' }]

@@ -2,6 +2,7 @@
  * Pure decisions about a pod spec: which image runs how, variable expansion, container-path → host-path mapping and
  * the /etc/hosts a pod sees. Unit-tested without a cluster.
  */
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as k8s from '@kubernetes/client-node';
 
@@ -38,13 +39,18 @@ const SERVER_COMMANDS: Record<ServerKind, string[]> = {
 export const STATECRAFT_IMAGE_RE = '^([^ ]+/)?statecraft(:[\\w.-]+)?(@sha256:[a-f0-9]+)?$';
 export const isStatecraftImage = (image: string | undefined) => new RegExp(STATECRAFT_IMAGE_RE).test(image ?? '');
 /** The operator's entry point in this checkout, and the Node that runs it (the agent's own: Node 24). */
-const STATECRAFT_ENTRY = fileURLToPath(new URL('../../../bin/statecraft.js', import.meta.url));
+const CHECKOUT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+const STATECRAFT_ENTRY = join(CHECKOUT, 'bin', 'statecraft.js');
 
 /** How one container runs here. */
 export type ContainerPlan =
   | { kind: 'server'; server: ServerKind; args: string[] }
-  /** `bindsPodAddress`: `--x-bind-address=:PORT` means the pod's own address here (pods share the network) */
-  | { kind: 'command'; argv: string[]; bindsPodAddress?: boolean }
+  /**
+   * `bindsPodAddress`: `--x-bind-address=:PORT` means the pod's own address here (pods share the network).
+   * `keepVisible`: host directories the command itself lives in, bound again over the pod's mounts (a pod's
+   * emptyDir at /tmp must not hide a checkout under /tmp).
+   */
+  | { kind: 'command'; argv: string[]; bindsPodAddress?: boolean; keepVisible?: string[] }
   | { kind: 'unsupported'; reason: string };
 
 /**
@@ -59,6 +65,7 @@ export function planContainer(c: Pick<k8s.V1Container, 'image' | 'command' | 'ar
       kind: 'command',
       argv: [process.execPath, STATECRAFT_ENTRY, ...command, ...(c.args ?? [])],
       bindsPodAddress: true,
+      keepVisible: [...new Set([CHECKOUT, dirname(process.execPath)])],
     };
   }
   const server = officialImage(c.image);

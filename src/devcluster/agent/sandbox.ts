@@ -12,6 +12,8 @@ export interface SandboxOptions {
   hostsFile?: string;
   /** extra binds that make the image's default paths work, e.g. the server's socket dir over /run/mysqld */
   extraBinds?: { hostPath: string; containerPath: string }[];
+  /** host directories bound onto themselves after the pod's mounts, so that no mount hides them */
+  keepVisible?: string[];
   workingDir?: string;
 }
 
@@ -29,6 +31,7 @@ export function sandboxArgv(argv: string[], o: SandboxOptions): string[] {
       .sort((a, b) => a.containerPath.length - b.containerPath.length)
       .map((m) => ({ src: m.hostPath, dst: m.containerPath, ro: m.readOnly })),
     ...(o.hostsFile ? [{ src: o.hostsFile, dst: '/etc/hosts', ro: true }] : []),
+    ...(o.keepVisible ?? []).map((d) => ({ src: d, dst: d, ro: false })),
   ];
   // Every source is staged first: a mount at /tmp (an emptyDir) would otherwise hide sources that live under /tmp
   // (this agent's pod directories) before they are bound. The staging mounts go once all binds are in place.
