@@ -140,10 +140,13 @@ test('a new replica is seeded from the existing data and then replicates', async
 
 test('the source is gone: the named replica is promoted after applying everything it received', async () => {
   await servers[0].stop();
-  const results = await h.converge(h.desired('node-1', ['node-2']));
+  const started = Date.now();
+  const results = await h.converge(h.desired('node-1', ['node-2']), { confirmation: { probes: 3, windowMs: 1000 } });
   const promote = results.find((r) => r.step.kind === 'promote');
   assert.ok(promote?.ok, JSON.stringify(results));
-  assert.match(promote.step.kind === 'promote' ? promote.step.reason : '', /node-0 cannot be reached/);
+  // a failover, and only after the confirmation window
+  assert.match(promote.step.kind === 'promote' ? promote.step.reason : '', /node-0 stayed unreachable/);
+  assert.ok(Date.now() - started >= 1000, 'promoted before the confirmation window ended');
   const s1 = await h.open('node-1');
   try {
     const st = await observeNode(s1);

@@ -36,6 +36,11 @@ export interface ReplicationStatus {
   usesGtid: boolean;
   /** GTIDs the IO thread has received (MariaDB Gtid_IO_Pos, MySQL Retrieved_Gtid_Set) */
   receivedGtids: string;
+  /**
+   * server_id of the source the IO thread last connected to (MariaDB Master_Server_Id, MySQL Source_Server_Id);
+   * 0 when it never connected. Identifies the upstream whatever spelling of its address the channel uses.
+   */
+  sourceServerId?: number;
 }
 
 export interface Dialect {
@@ -74,8 +79,19 @@ export interface Dialect {
   createReplicationUser(user: string, password: string): Statement[];
   /** sessions a fence must end: clients, not replication dump threads, system threads or `exceptId` */
   clientSessions(exceptId: number): Statement;
+  /** client transactions open longer than `seconds`: id (connection), seconds, state */
+  longTransactions(seconds: number): Statement;
   kill(id: number): Statement;
+  /**
+   * The fence marker: the session holding the global read lock of a switchover also holds this user-level lock,
+   * so a later pass can find a fence left behind by an earlier attempt (IS_USED_LOCK names its connection).
+   */
+  takeFenceMarker: Statement;
+  fenceMarkerHolder: Statement;
 }
+
+/** The user-level lock that marks a switchover's fence session (see Dialect.takeFenceMarker). */
+export const FENCE_MARKER = 'statecraft.switchover-fence';
 
 const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
@@ -95,7 +111,10 @@ type SharedStatements = Pick<
   | 'replicationUserExists'
   | 'createReplicationUser'
   | 'clientSessions'
+  | 'longTransactions'
   | 'kill'
+  | 'takeFenceMarker'
+  | 'fenceMarkerHolder'
 >;
 
 /** Semi-sync SQL: the same statements with MariaDB's master/slave or MySQL's source/replica variable names. */
@@ -137,7 +156,14 @@ const common: Omit<SharedStatements, 'semiSyncSource' | 'semiSyncReplica' | 'sem
     { sql: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ?@'%'", params: [user] },
   ],
   clientSessions: (exceptId) => ({ sql: CLIENT_SESSIONS_SQL, params: [exceptId] }),
+  longTransactions: (seconds) => ({
+    sql: `SELECT trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS seconds, trx_state AS state
+      FROM information_schema.INNODB_TRX WHERE trx_started < NOW() - INTERVAL ? SECOND AND trx_mysql_thread_id <> CONNECTION_ID()`,
+    params: [seconds],
+  }),
   kill: (id) => ({ sql: 'KILL CONNECTION ?', params: [id] }),
+  takeFenceMarker: { sql: 'SELECT GET_LOCK(?, 0) AS r', params: [FENCE_MARKER] },
+  fenceMarkerHolder: { sql: 'SELECT IS_USED_LOCK(?) AS id', params: [FENCE_MARKER] },
 };
 
 export const mariadbDialect: Dialect = {
@@ -157,6 +183,7 @@ export const mariadbDialect: Dialect = {
     lastSqlError: str(r.Last_SQL_Error),
     usesGtid: /pos/i.test(str(r.Using_Gtid)),
     receivedGtids: str(r.Gtid_IO_Pos).replace(/\s+/g, ''),
+    sourceServerId: num(r.Master_Server_Id),
   }),
   gtidState: {
     sql: 'SELECT @@gtid_current_pos AS executed, @@gtid_binlog_state AS binlogState, @@gtid_binlog_pos AS binlogPos, @@gtid_slave_pos AS replicaPos, @@gtid_strict_mode AS strictMode, @@log_bin AS logBin, @@log_slave_updates AS logReplicaUpdates',
@@ -208,6 +235,7 @@ export const mysqlDialect: Dialect = {
     lastSqlError: str(r.Last_SQL_Error),
     usesGtid: num(r.Auto_Position) === 1,
     receivedGtids: str(r.Retrieved_Gtid_Set).replace(/\s+/g, ''),
+    sourceServerId: num(r.Source_Server_Id),
   }),
   gtidState: {
     sql: 'SELECT @@global.gtid_executed AS executed, NULL AS binlogState, @@global.gtid_executed AS binlogPos, NULL AS replicaPos, @@global.enforce_gtid_consistency AS strictMode, @@log_bin AS logBin, @@log_replica_updates AS logReplicaUpdates',

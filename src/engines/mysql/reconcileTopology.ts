@@ -1,0 +1,62 @@
+/**
+ * One engine pass, as every caller (the MysqlReplication controller, the test harness) runs it: observe → plan →
+ * (confirm an unreachable source over the failover window) → apply. The failover rule lives here once: a source
+ * that misses one observation blocks the promotion; only one that also failed every probe of the confirmation
+ * window is given up on, and the promotion that follows is reported as a failover.
+ */
+import { type ApplyContext, applySteps, type StepResult } from './applySteps.ts';
+import { type ConfirmationResult, confirmUnreachable, type FailoverConfirmation } from './confirmUnreachable.ts';
+import { observeTopology } from './observeTopology.ts';
+import { type ObservedTopology, planTopology, type Step } from './planTopology.ts';
+import type { Session } from './session.ts';
+
+export interface TopologyPassInput extends ApplyContext {
+  confirmation?: FailoverConfirmation;
+  /** one probe of a node (connect and close); rejects when it does not answer or has no address */
+  probe: (node: string) => Promise<void>;
+  /** called with the plan before anything is applied, when it changes a role (the controller fails labels closed) */
+  beforeRoleChange?: (steps: readonly Step[]) => Promise<void>;
+  /** false: observe and plan only (the skip annotation) */
+  apply?: boolean;
+}
+
+export interface TopologyPass {
+  observed: ObservedTopology;
+  steps: Step[];
+  results: StepResult[];
+  /** confirmation windows run in this pass, by node */
+  confirmations: Record<string, ConfirmationResult>;
+  /** a node that missed the observation answered a probe: observe again soon rather than after a full resync */
+  retrySoon: boolean;
+}
+
+export async function reconcileTopology(
+  sessions: Readonly<Record<string, Session | undefined>>,
+  input: TopologyPassInput,
+): Promise<TopologyPass> {
+  const { observed } = await observeTopology(sessions, input.desired);
+  let steps = planTopology(input.desired, observed);
+  const confirmations: Record<string, ConfirmationResult> = {};
+  let retrySoon = false;
+  const pending = steps.filter((s) => s.kind === 'blocked' && s.code === 'ERR_MYSQL_FAILOVER_UNCONFIRMED');
+  if (pending.length && input.apply !== false) {
+    const confirmed = new Set<string>();
+    for (const s of pending) {
+      const node = (s as { node: string }).node;
+      const r = await confirmUnreachable(() => input.probe(node), { ...input.confirmation, signal: input.signal });
+      confirmations[node] = r;
+      if (r.unreachable) confirmed.add(node);
+      else retrySoon = true;
+    }
+    if (confirmed.size) steps = planTopology(input.desired, observed, { confirmedUnreachable: confirmed });
+    if (retrySoon) steps = steps.filter((s) => s.kind !== 'promote');
+  }
+  const results: StepResult[] = [];
+  if (input.apply === false) return { observed, steps, results, confirmations, retrySoon };
+  if (steps.some((s) => s.kind === 'switchover' || s.kind === 'promote')) await input.beforeRoleChange?.(steps);
+  if (steps.length) {
+    input.signal?.throwIfAborted(); // stopping or no longer the leader: change nothing
+    results.push(...(await applySteps(sessions, steps, input)));
+  }
+  return { observed, steps, results, confirmations, retrySoon };
+}
