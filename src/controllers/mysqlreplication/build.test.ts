@@ -159,3 +159,10 @@ test('desired topology for the engine', () => {
   ]);
   assert.equal(nodesOf(cr()).length, 3);
 });
+
+test('a source stalled by a fence left from an earlier attempt is not ready, and says why', () => {
+  const v = judgeNodes(cr(), { n0: nodeState({ fenceHolder: 77 }) }, addresses);
+  assert.equal(v.n0.ready, false);
+  assert.match(v.n0.reason ?? '', /connection 77 holds a switchover fence/);
+  assert.equal(judgeNodes(cr(), { n0: nodeState() }, addresses).n0.ready, true);
+});

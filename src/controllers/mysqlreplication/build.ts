@@ -70,8 +70,16 @@ export function judgeNodes(
       continue;
     }
     if (n.role === 'source') {
-      const ok = st.role === 'Source' && !st.readOnly;
-      out[n.name] = { ready: ok, serveReads: false, reason: ok ? undefined : 'not a writable source' };
+      const ok = st.role === 'Source' && !st.readOnly && !st.fenceHolder;
+      out[n.name] = {
+        ready: ok,
+        serveReads: false,
+        reason: ok
+          ? undefined
+          : st.fenceHolder
+            ? `writes blocked: connection ${st.fenceHolder} holds a switchover fence`
+            : 'not a writable source',
+      };
       continue;
     }
     if (n.isolated) {

@@ -18,6 +18,11 @@ export interface TopologyPassInput extends ApplyContext {
   beforeRoleChange?: (steps: readonly Step[]) => Promise<void>;
   /** false: observe and plan only (the skip annotation) */
   apply?: boolean;
+  /**
+   * true: a planned switchover or promotion is not attempted in this pass (the caller backs off after a
+   * refusal); the safety steps (fences) and everything not depending on the role change still run
+   */
+  holdRoleChanges?: boolean;
 }
 
 export interface TopologyPass {
@@ -28,6 +33,8 @@ export interface TopologyPass {
   confirmations: Record<string, ConfirmationResult>;
   /** a node that missed the observation answered a probe: observe again soon rather than after a full resync */
   retrySoon: boolean;
+  /** the role change planned but held back by `holdRoleChanges` */
+  held?: Step;
 }
 
 export async function reconcileTopology(
@@ -39,7 +46,7 @@ export async function reconcileTopology(
   const confirmations: Record<string, ConfirmationResult> = {};
   let retrySoon = false;
   const pending = steps.filter((s) => s.kind === 'blocked' && s.code === 'ERR_MYSQL_FAILOVER_UNCONFIRMED');
-  if (pending.length && input.apply !== false) {
+  if (pending.length && input.apply !== false && !input.holdRoleChanges) {
     const confirmed = new Set<string>();
     for (const s of pending) {
       const node = (s as { node: string }).node;
@@ -53,6 +60,13 @@ export async function reconcileTopology(
   }
   const results: StepResult[] = [];
   if (input.apply === false) return { observed, steps, results, confirmations, retrySoon };
+  const roleChange = steps.find((s) => s.kind === 'switchover' || s.kind === 'promote');
+  if (roleChange && input.holdRoleChanges) {
+    // only the safety steps before it: everything after a role change assumes it happened
+    const safe = steps.slice(0, steps.indexOf(roleChange));
+    const results = safe.length ? await applySteps(sessions, safe, input) : [];
+    return { observed, steps: safe, results, confirmations, retrySoon, held: roleChange };
+  }
   if (steps.some((s) => s.kind === 'switchover' || s.kind === 'promote')) await input.beforeRoleChange?.(steps);
   if (steps.length) {
     input.signal?.throwIfAborted(); // stopping or no longer the leader: change nothing
