@@ -4,6 +4,12 @@
  * `mariadb` client on the replica with binary logging off, so the copy creates no GTIDs of the replica's own),
  * then the accounts other than root/system ones, then gtid_slave_pos = the dump's position and CHANGE MASTER.
  * Passwords reach the child processes only through MYSQL_PWD, never argv (visible in `ps`).
+ *
+ * A seed that dies half-way leaves a marker schema (created first, dropped last, never binlogged): the next
+ * attempt finds it, drops what the broken copy left and starts again, instead of refusing a non-empty server
+ * forever. Accounts are copied after the dump, so an account created on the source after the dump's position
+ * exists on the replica already when replication replays its CREATE USER: those replays (and DROP USER of an
+ * account already gone) are skipped, one event each, instead of stopping the SQL thread.
  */
 import { spawn } from 'node:child_process';
 import { MysqlEngineError, scrub } from './errors.ts';
@@ -33,6 +39,10 @@ export interface SeedResult {
 const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'];
 const USER_SCHEMAS_SQL = `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (${SYSTEM_SCHEMAS.map(() => '?').join(', ')}) ORDER BY SCHEMA_NAME`;
 const SYSTEM_ACCOUNTS = ['', 'root', 'mariadb.sys', 'mysql.sys', 'mysql.session', 'mysql.infoschema', 'PUBLIC'];
+/** Present on a replica only while a seed is in progress (or died): see the module comment. */
+export const SEED_MARKER_SCHEMA = 'statecraft_seed_in_progress';
+/** ER_CANNOT_USER: CREATE USER of an existing account, DROP USER of a missing one */
+const ER_CANNOT_USER = 1396;
 
 /** Extracts `SET GLOBAL gtid_slave_pos='...'` (commented out by --master-data=2) from dump output. */
 export function dumpGtidPosition(text: string): string | undefined {
@@ -48,17 +58,31 @@ export async function seedReplica(input: SeedInput): Promise<SeedResult> {
       `seeding is implemented for MariaDB only (${replica.label} is MySQL)`,
     );
   }
-  const existing = await replica.run({ sql: USER_SCHEMAS_SQL, params: SYSTEM_SCHEMAS }, 'listing databases');
+  let existing = (await replica.run({ sql: USER_SCHEMAS_SQL, params: SYSTEM_SCHEMAS }, 'listing databases')).map((r) =>
+    String(r.name),
+  );
+  if (existing.includes(SEED_MARKER_SCHEMA)) {
+    // an earlier seed died half-way: what it left is incomplete by definition
+    await replica.run({ sql: 'SET SESSION sql_log_bin = 0' });
+    for (const db of existing) await replica.run({ sql: 'DROP DATABASE IF EXISTS ??', params: [db] }, `dropping ${db}`);
+    await replica.run({ sql: 'SET SESSION sql_log_bin = 1' });
+    existing = [];
+  }
   if (existing.length) {
     throw new MysqlEngineError(
       'ERR_MYSQL_SEED_TARGET_NOT_EMPTY',
-      `${replica.label} already has databases (${existing.map((r) => r.name).join(', ')}); seeding needs an empty server`,
+      `${replica.label} already has databases (${existing.join(', ')}); seeding needs an empty server`,
       { node: replica.label },
     );
   }
+  await replica.run({ sql: 'SET SESSION sql_log_bin = 0' });
+  await replica.run({ sql: 'CREATE DATABASE IF NOT EXISTS ??', params: [SEED_MARKER_SCHEMA] }, 'marking the seed');
+  await replica.run({ sql: 'SET SESSION sql_log_bin = 1' });
   const source = await input.openSourceSession();
   try {
-    const databases = (await source.run({ sql: USER_SCHEMAS_SQL, params: SYSTEM_SCHEMAS })).map((r) => String(r.name));
+    const databases = (await source.run({ sql: USER_SCHEMAS_SQL, params: SYSTEM_SCHEMAS }))
+      .map((r) => String(r.name))
+      .filter((n) => n !== SEED_MARKER_SCHEMA);
     let position: string;
     if (databases.length) {
       position = await dumpInto(input, databases);
@@ -79,7 +103,11 @@ export async function seedReplica(input: SeedInput): Promise<SeedResult> {
       d.changeSource({ ...input.sourceForReplica, user: input.replication.user, password: input.replication.password }),
       'seeding: CHANGE MASTER',
     );
+    await replica.run({ sql: 'SET SESSION sql_log_bin = 0' });
+    await replica.run({ sql: 'DROP DATABASE IF EXISTS ??', params: [SEED_MARKER_SCHEMA] }, 'seed complete');
+    await replica.run({ sql: 'SET SESSION sql_log_bin = 1' });
     await replica.run(d.startReplica, 'seeding: starting replication');
+    await skipReplayedAccountChanges(replica);
     return { databases, position, accounts, durationMs: Date.now() - started };
   } finally {
     await source.close();
@@ -103,6 +131,8 @@ async function dumpInto(input: SeedInput, databases: string[]): Promise<string> 
       '--triggers',
       '--events',
       '--databases',
+      // names after `--` are never options, whatever they start with
+      '--',
       ...databases,
     ],
     { env: { ...process.env, MYSQL_PWD: input.source.login.password }, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -180,4 +210,25 @@ async function copyAccounts(source: Session, replica: Session): Promise<number> 
     await replica.run({ sql: 'SET SESSION sql_log_bin = 1' });
   }
   return users.length;
+}
+
+/**
+ * Right after a seed: while the SQL thread stops on ER_CANNOT_USER (an account change the copy already holds,
+ * see the module comment), skip that one event and go on; any other stop is left for the caller to report.
+ */
+async function skipReplayedAccountChanges(replica: Session, maxSkips = 50, settleMs = 1500): Promise<number> {
+  const d = replica.dialect;
+  let skipped = 0;
+  const until = Date.now() + settleMs;
+  while (Date.now() < until && skipped < maxSkips) {
+    const [st] = await replica.run(d.replicaStatus);
+    if (st && String(st.Slave_SQL_Running) === 'No' && Number(st.Last_SQL_Errno) === ER_CANNOT_USER) {
+      await replica.run({ sql: 'SET GLOBAL sql_slave_skip_counter = 1' }, 'skipping a replayed account change');
+      await replica.run(d.startReplica, 'restarting replication');
+      skipped++;
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return skipped;
 }
