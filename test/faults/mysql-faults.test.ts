@@ -110,7 +110,7 @@ const readyWith = (want: string, timeoutMs = 90_000) =>
  * (read_only OFF, no replication channel; a frozen server answers nothing and is not counted) and how many pods
  * carry the read-write label.
  */
-function startApp() {
+function startApp(t: { after(fn: () => Promise<void>): void }) {
   const acked: Array<{ id: number; at: number; on: string }> = [];
   let stop = false;
   let lastAck = Date.now();
@@ -149,6 +149,11 @@ function startApp() {
     }
     conn?.destroy();
   })();
+  // a failing test must not leave the writer running (it would keep the process alive)
+  t.after(async () => {
+    stop = true;
+    await Promise.all([writer, sampler]);
+  });
   const sampler = (async () => {
     while (!stop) {
       const writable = await Promise.all(
@@ -243,14 +248,14 @@ test('switchover while the old source is frozen for 3 s: no promotion without a 
     namespaces: [ns],
   });
   await readyWith('f-0', 180_000);
-  const app = startApp();
+  const app = startApp(t);
   await eventually('writes before the fault', async () => app.acked.length > 50, 30_000);
   const started = Date.now();
   const { thawed } = await f.freezePodFor(ns, 'f-0', 3000);
   await patchSwitchover(custom(), ns, 'mr', 'f-1', ['f-0', 'f-2']);
+  source = 'f-1'; // the spec's source from here on, whatever this test finds
   await thawed;
   const o = await readyWith('f-1');
-  source = 'f-1';
   const report = await app.finish('f-1');
   t.diagnostic(
     `frozen source: ${JSON.stringify({ ...report, patchToReadyMs: Date.now() - started })}; topology ${await topologyLine()}`,
@@ -275,10 +280,11 @@ for (const [stage, how] of [
     const from = source;
     const to = other(from);
     await readyWith(from);
-    const app = startApp();
+    const app = startApp(t);
     await eventually('writes before the fault', async () => app.acked.length > 30, 30_000);
     const first = await f.operator(ns, { options: OPTIONS, stopAt: stage });
     await switchTo(to);
+    source = to;
     await first.reached;
     const stoppedAt = Date.now();
     if (how === 'freeze') first.freeze();
@@ -287,7 +293,6 @@ for (const [stage, how] of [
     // the next operator run (the frozen one still holds its sessions, and with them its fence)
     await f.operator(ns, { options: OPTIONS });
     const o = await readyWith(to);
-    source = to;
     const report = await app.finish(to);
     t.diagnostic(
       `operator ${how} at ${stage}: ${JSON.stringify({ ...report, stoppedToReadyMs: Date.now() - stoppedAt })}; topology ${await topologyLine()}`,
@@ -311,7 +316,7 @@ test('a 60-second UPDATE running when the switchover starts: killed, bounded wri
   const from = source;
   const to = other(from);
   await readyWith(from);
-  const app = startApp();
+  const app = startApp(t);
   await eventually('writes before the fault', async () => app.acked.length > 30, 30_000);
   const tx = f.holdTransaction(
     { host: ips[from], port: 3306, user: 'mysql', password: ADMIN_PW },
@@ -322,8 +327,8 @@ test('a 60-second UPDATE running when the switchover starts: killed, bounded wri
   await tx.connectionId;
   await sleep(6000); // a long writer: open longer than longWriterSeconds (5 s)
   await switchTo(to);
-  const o = await readyWith(to);
   source = to;
+  const o = await readyWith(to);
   const txError = await tx.done;
   const txMs = Date.now() - txStarted;
   const report = await app.finish(to);
@@ -351,9 +356,10 @@ test('a candidate that cannot catch up: refused before any fence, backs off with
   const blocker = await admin(to);
   t.after(() => blocker.end().catch(() => {}));
   await blocker.query('FLUSH TABLES WITH READ LOCK');
-  const app = startApp();
+  const app = startApp(t);
   await eventually('writes before the fault', async () => app.acked.length > 30, 30_000);
   await switchTo(to);
+  source = to;
   const refused = await eventually(
     'the switchover refused twice, with backoff',
     async () => {
@@ -378,7 +384,6 @@ test('a candidate that cannot catch up: refused before any fence, backs off with
   const refusals = (await events('SwitchoverRefused')).reduce((n, e) => n + (e.count ?? 1), 0);
   await blocker.query('UNLOCK TABLES');
   await readyWith(to, 60_000);
-  source = to;
   const report = await app.finish(to);
   t.diagnostic(
     `candidate cannot catch up: ${JSON.stringify({ ...report, refusals })}; topology ${await topologyLine()}`,
@@ -422,7 +427,7 @@ test('a source frozen past the confirmation window: failover reported as such; w
   const old = source;
   const target = NODES.find((n) => n !== old && n !== 'f-0') ?? 'f-2';
   await readyWith(old);
-  const app = startApp();
+  const app = startApp(t);
   await eventually('writes before the fault', async () => app.acked.length > 50, 30_000);
   const thaw = await f.freezePod(ns, old);
   const frozenAt = Date.now();
@@ -462,7 +467,6 @@ test('a source frozen past the confirmation window: failover reported as such; w
     30_000,
     100,
   );
-  source = target;
   const report = await app.finish(target);
   const lateOnOld = app.acked.filter((a) => a.on === old && a.at > frozenAt).length;
   const o = await crs.get('mr');

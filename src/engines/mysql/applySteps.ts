@@ -18,6 +18,11 @@ export interface ApplyContext {
   /** switchover long-writer policy (see SwitchoverInput) */
   longWriters?: 'kill' | 'refuse';
   longWriterSeconds?: number;
+  /**
+   * called right before a role change takes writes away (the switchover's fence, a promotion): the controller
+   * fails its labels closed here, not earlier, so a switchover refused by its pre-checks never touches traffic
+   */
+  beforeRoleChange?: () => Promise<void>;
   /** step hook of a switchover in progress (tests stop the operator there) */
   onSwitchoverStage?: (stage: SwitchoverStage, step: Step) => void | Promise<void>;
   /** aborted when the operator stops or loses leadership: no further step starts */
@@ -104,6 +109,7 @@ export async function applySteps(
             signal: ctx.signal,
             log: ctx.log,
             onStage: ctx.onSwitchoverStage ? (stage) => ctx.onSwitchoverStage?.(stage, step) : undefined,
+            beforeFence: ctx.beforeRoleChange,
           });
           if (result.outcome === 'refused') {
             results.push({ step, ok: false, code: result.code, message: result.message, switchover: result });
@@ -130,6 +136,7 @@ export async function applySteps(
               return results;
             }
           }
+          await ctx.beforeRoleChange?.();
           await s.run(d.stopReplica, 'promoting: stopping replication');
           await s.run(d.resetReplicaAll, 'promoting: removing the replication channel');
           for (const stmt of d.setReadOnly(false)) await s.run(stmt, 'promoting: read_only=OFF');

@@ -14,8 +14,6 @@ export interface TopologyPassInput extends ApplyContext {
   confirmation?: FailoverConfirmation;
   /** one probe of a node (connect and close); rejects when it does not answer or has no address */
   probe: (node: string) => Promise<void>;
-  /** called with the plan before anything is applied, when it changes a role (the controller fails labels closed) */
-  beforeRoleChange?: (steps: readonly Step[]) => Promise<void>;
   /** false: observe and plan only (the skip annotation) */
   apply?: boolean;
   /**
@@ -67,7 +65,6 @@ export async function reconcileTopology(
     const results = safe.length ? await applySteps(sessions, safe, input) : [];
     return { observed, steps: safe, results, confirmations, retrySoon, held: roleChange };
   }
-  if (steps.some((s) => s.kind === 'switchover' || s.kind === 'promote')) await input.beforeRoleChange?.(steps);
   if (steps.length) {
     input.signal?.throwIfAborted(); // stopping or no longer the leader: change nothing
     results.push(...(await applySteps(sessions, steps, input)));

@@ -59,6 +59,8 @@ export interface SwitchoverInput {
   /** aborted when the operator stops or loses leadership: checked before the promotion, which is then refused */
   signal?: AbortSignal;
   log?: (message: string) => void;
+  /** called once every pre-check passed, right before the fence (the controller fails its labels closed) */
+  beforeFence?: () => Promise<void>;
   /** called when a stage is reached, before the next begins */
   onStage?: (stage: SwitchoverStage) => void | Promise<void>;
 }
@@ -212,6 +214,7 @@ export async function switchover(input: SwitchoverInput): Promise<SwitchoverResu
     );
   }
 
+  await input.beforeFence?.();
   // --- fence ---
   const fencedAt = Date.now();
   let fence: Session | undefined;
