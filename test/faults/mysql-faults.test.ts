@@ -485,4 +485,14 @@ test('a source frozen past the confirmation window: failover reported as such; w
     );
   }
   assert.equal((await events('FailoverCompleted')).length, 1);
+  // the third node took nothing from the thawed old source: it replicates from the new one, clean
+  const third = NODES.find((n) => n !== old && n !== target)!;
+  await eventually(
+    `${third} replicating from ${target}`,
+    async () => {
+      const t3 = (await crs.get('mr')).status?.topology?.[third];
+      return t3?.sourceHost === ips[target] && t3.replicaSQL === 'Yes' && !t3.errantTransactions;
+    },
+    30_000,
+  );
 });

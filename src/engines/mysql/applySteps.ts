@@ -137,6 +137,13 @@ export async function applySteps(
             }
           }
           await ctx.beforeRoleChange?.();
+          // the other replicas stop fetching from the old source first: when it answers again (before its fence)
+          // they must not take what it wrote meanwhile; the next pass checks them and points them at the new one
+          for (const r of ctx.desired.replicas) {
+            const o = sessions[r.name];
+            if (!o || r.isolated || r.name === step.node) continue;
+            await o.run(o.dialect.stopReplicaIo, 'failover: stopping the IO thread').catch(() => {});
+          }
           await s.run(d.stopReplica, 'promoting: stopping replication');
           await s.run(d.resetReplicaAll, 'promoting: removing the replication channel');
           for (const stmt of d.setReadOnly(false)) await s.run(stmt, 'promoting: read_only=OFF');

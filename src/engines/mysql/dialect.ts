@@ -54,6 +54,7 @@ export interface Dialect {
   stopReplica: Statement;
   resetReplicaAll: Statement;
   restartReplicaIo: Statement[];
+  stopReplicaIo: Statement;
   setReadOnly(on: boolean): Statement[];
   /** one column `r`; `waitSucceeded(r)` says whether every GTID of `position` was applied within the timeout */
   waitForGtid(position: string, timeoutSeconds: number): Statement;
@@ -196,6 +197,7 @@ export const mariadbDialect: Dialect = {
   stopReplica: { sql: 'STOP SLAVE' },
   resetReplicaAll: { sql: 'RESET SLAVE ALL' },
   restartReplicaIo: [{ sql: 'STOP SLAVE IO_THREAD' }, { sql: 'START SLAVE IO_THREAD' }],
+  stopReplicaIo: { sql: 'STOP SLAVE IO_THREAD' },
   // MariaDB has no super_read_only; read_only does not stop READ ONLY ADMIN holders (see switchover's fence)
   setReadOnly: (on) => [{ sql: 'SET GLOBAL read_only = ?', params: [on ? 1 : 0] }],
   // 0 = reached, -1 = timed out
@@ -248,6 +250,7 @@ export const mysqlDialect: Dialect = {
   stopReplica: { sql: 'STOP REPLICA' },
   resetReplicaAll: { sql: 'RESET REPLICA ALL' },
   restartReplicaIo: [{ sql: 'STOP REPLICA IO_THREAD' }, { sql: 'START REPLICA IO_THREAD' }],
+  stopReplicaIo: { sql: 'STOP REPLICA IO_THREAD' },
   // super_read_only=ON implies read_only=ON and also stops SUPER / CONNECTION_ADMIN holders
   setReadOnly: (on) =>
     on
