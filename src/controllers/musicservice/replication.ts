@@ -183,6 +183,7 @@ export async function reconcileDatabase(c: StepContext): Promise<DatabaseObserva
       mode: 'async',
       replicationAddress,
       replicationUser: REPLICATION_USER,
+      gtid: db.gtid,
     });
 
     let seen = await observeTopology(sessions, desired(new Set()));
@@ -212,6 +213,7 @@ export async function reconcileDatabase(c: StepContext): Promise<DatabaseObserva
           replicaLogin: root,
           sourceForReplica: replicationAddress[master.name]!,
           replication,
+          gtid: db.gtid,
           openSourceSession: () => connectNode(master.address, root, { secrets }),
         });
         c.event({

@@ -194,7 +194,10 @@ export async function applySteps(
         case 'changeSource':
           await s.run(d.stopReplica, 'stopping replication');
           if (step.demote) for (const st of d.prepareDemotion) await s.run(st, 'setting the replication position');
-          await s.run(d.changeSource(sourceEndpoint(step.source)), `pointing at ${step.source}`);
+          await s.run(
+            d.changeSource({ ...sourceEndpoint(step.source), position: step.position }),
+            `pointing at ${step.source}`,
+          );
           await s.run(d.startReplica, 'starting replication');
           break;
         case 'startReplication':

@@ -16,6 +16,16 @@ export interface SourceEndpoint {
   port: number;
   user: string;
   password: string;
+  /**
+   * binary log coordinates on the source to replicate from (file/position replication, no GTID); absent:
+   * positions by GTID
+   */
+  position?: BinlogCoordinates;
+}
+
+export interface BinlogCoordinates {
+  file: string;
+  pos: number;
 }
 
 /** One replica's view of its replication channel, in flavor-neutral names. */
@@ -29,6 +39,8 @@ export interface ReplicationStatus {
   secondsBehindSource: number | null;
   sourceLogFile: string;
   readSourceLogPos: number;
+  /** the source's binlog file of the last event the SQL thread applied (Relay_Master_Log_File) */
+  execSourceLogFile?: string;
   execSourceLogPos: number;
   lastIoError: string;
   lastSqlError: string;
@@ -179,6 +191,7 @@ export const mariadbDialect: Dialect = {
     secondsBehindSource: lag(r.Seconds_Behind_Master),
     sourceLogFile: str(r.Master_Log_File),
     readSourceLogPos: num(r.Read_Master_Log_Pos),
+    execSourceLogFile: str(r.Relay_Master_Log_File),
     execSourceLogPos: num(r.Exec_Master_Log_Pos),
     lastIoError: str(r.Last_IO_Error),
     lastSqlError: str(r.Last_SQL_Error),
@@ -189,10 +202,16 @@ export const mariadbDialect: Dialect = {
   gtidState: {
     sql: 'SELECT @@gtid_current_pos AS executed, @@gtid_binlog_state AS binlogState, @@gtid_binlog_pos AS binlogPos, @@gtid_slave_pos AS replicaPos, @@gtid_strict_mode AS strictMode, @@log_bin AS logBin, @@log_slave_updates AS logReplicaUpdates',
   },
-  changeSource: (s) => ({
-    sql: 'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_CONNECT_RETRY = 1, MASTER_USE_GTID = slave_pos',
-    params: [s.host, s.port, s.user, s.password],
-  }),
+  changeSource: (s) =>
+    s.position
+      ? {
+          sql: 'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_CONNECT_RETRY = 1, MASTER_USE_GTID = no, MASTER_LOG_FILE = ?, MASTER_LOG_POS = ?',
+          params: [s.host, s.port, s.user, s.password, s.position.file, s.position.pos],
+        }
+      : {
+          sql: 'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_CONNECT_RETRY = 1, MASTER_USE_GTID = slave_pos',
+          params: [s.host, s.port, s.user, s.password],
+        },
   startReplica: { sql: 'START SLAVE' },
   stopReplica: { sql: 'STOP SLAVE' },
   resetReplicaAll: { sql: 'RESET SLAVE ALL' },
@@ -232,6 +251,7 @@ export const mysqlDialect: Dialect = {
     secondsBehindSource: lag(r.Seconds_Behind_Source),
     sourceLogFile: str(r.Source_Log_File),
     readSourceLogPos: num(r.Read_Source_Log_Pos),
+    execSourceLogFile: str(r.Relay_Source_Log_File),
     execSourceLogPos: num(r.Exec_Source_Log_Pos),
     lastIoError: str(r.Last_IO_Error),
     lastSqlError: str(r.Last_SQL_Error),
@@ -242,10 +262,16 @@ export const mysqlDialect: Dialect = {
   gtidState: {
     sql: 'SELECT @@global.gtid_executed AS executed, NULL AS binlogState, @@global.gtid_executed AS binlogPos, NULL AS replicaPos, @@global.enforce_gtid_consistency AS strictMode, @@log_bin AS logBin, @@log_replica_updates AS logReplicaUpdates',
   },
-  changeSource: (s) => ({
-    sql: 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = ?, SOURCE_USER = ?, SOURCE_PASSWORD = ?, SOURCE_CONNECT_RETRY = 1, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1',
-    params: [s.host, s.port, s.user, s.password],
-  }),
+  changeSource: (s) =>
+    s.position
+      ? {
+          sql: 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = ?, SOURCE_USER = ?, SOURCE_PASSWORD = ?, SOURCE_CONNECT_RETRY = 1, SOURCE_AUTO_POSITION = 0, SOURCE_LOG_FILE = ?, SOURCE_LOG_POS = ?, GET_SOURCE_PUBLIC_KEY = 1',
+          params: [s.host, s.port, s.user, s.password, s.position.file, s.position.pos],
+        }
+      : {
+          sql: 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = ?, SOURCE_USER = ?, SOURCE_PASSWORD = ?, SOURCE_CONNECT_RETRY = 1, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1',
+          params: [s.host, s.port, s.user, s.password],
+        },
   startReplica: { sql: 'START REPLICA' },
   stopReplica: { sql: 'STOP REPLICA' },
   resetReplicaAll: { sql: 'RESET REPLICA ALL' },

@@ -24,7 +24,7 @@ export {
   type Step,
 } from './planTopology.ts';
 export { reconcileTopology, type TopologyPass, type TopologyPassInput } from './reconcileTopology.ts';
-export { SEED_MARKER_SCHEMA, type SeedInput, type SeedResult, seedReplica } from './seedReplica.ts';
+export { dumpCoordinates, SEED_MARKER_SCHEMA, type SeedInput, type SeedResult, seedReplica } from './seedReplica.ts';
 export { connectNode, type Login, type NodeAddress, type Session } from './session.ts';
 export {
   candidateErrantGtids,

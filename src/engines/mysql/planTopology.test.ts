@@ -183,3 +183,27 @@ test('MySQL replicas use the errant set computed by the server', () => {
   const steps = planTopology(desired('a', ['b']), { a, b });
   assert.deepEqual(kinds(steps), ['blocked:b']);
 });
+
+test('file/position replication (gtid: false): a replica keeps its coordinates when its source moves', () => {
+  const moved = replicaOf(2, 9, {
+    replication: replicationState('10.0.0.9', {
+      usesGtid: false,
+      execSourceLogFile: 'mysql-bin.000004',
+      execSourceLogPos: 1234,
+    }),
+  });
+  const steps = planTopology(desired('a', ['b'], { gtid: false }), { a: node({ serverId: 1 }), b: moved });
+  assert.deepEqual(steps, [
+    {
+      kind: 'changeSource',
+      node: 'b',
+      source: 'a',
+      demote: false,
+      position: { file: 'mysql-bin.000004', pos: 1234 },
+    },
+  ]);
+  // converged file/position replica: nothing; with GTID wanted it is switched to GTID positions
+  const ok = replicaOf(2, 1, { replication: replicationState('10.0.0.1', { usesGtid: false }) });
+  assert.deepEqual(planTopology(desired('a', ['b'], { gtid: false }), { a: node({ serverId: 1 }), b: ok }), []);
+  assert.deepEqual(kinds(planTopology(desired('a', ['b']), { a: node({ serverId: 1 }), b: ok })), ['changeSource:b']);
+});

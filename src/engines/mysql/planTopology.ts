@@ -18,6 +18,11 @@ export interface DesiredTopology {
   replicationAddress: Readonly<Record<string, NodeAddress>>;
   /** the replication account's user name (the password only matters to applySteps) */
   replicationUser: string;
+  /**
+   * false: file/position replication (MusicService `replication.gtid: false`): replicas follow binary log
+   * coordinates, and a replica re-pointed at a moved source keeps the coordinates it had applied. Default true.
+   */
+  gtid?: boolean;
 }
 
 /** Observed state by node name; `undefined` for a node that could not be observed. */
@@ -34,7 +39,14 @@ export type Step =
   | { kind: 'createReplicationUser'; node: string }
   | { kind: 'setReadOnly'; node: string; readOnly: boolean }
   | { kind: 'setSemiSync'; node: string; role: 'source' | 'replica'; enabled: boolean }
-  | { kind: 'changeSource'; node: string; source: string; demote: boolean }
+  | {
+      kind: 'changeSource';
+      node: string;
+      source: string;
+      demote: boolean;
+      /** file/position replication: where on the source to continue (else positions by GTID) */
+      position?: { file: string; pos: number };
+    }
   | { kind: 'startReplication'; node: string }
   | { kind: 'detachReplica'; node: string }
   | {
@@ -208,8 +220,17 @@ export function planTopology(desired: DesiredTopology, observed: ObservedTopolog
       });
       continue;
     }
-    if (!pointsAt(replica, desired.replicationAddress[sourceName]) || !replica.replication?.usesGtid) {
-      steps.push({ kind: 'changeSource', node: name, source: sourceName, demote: replica.role === 'Source' });
+    const gtid = desired.gtid !== false;
+    if (!pointsAt(replica, desired.replicationAddress[sourceName]) || replica.replication?.usesGtid !== gtid) {
+      const r = replica.replication;
+      if (gtid) {
+        steps.push({ kind: 'changeSource', node: name, source: sourceName, demote: replica.role === 'Source' });
+      } else if (r?.execSourceLogFile) {
+        // the same source under a new address (or GTID → positions): continue where its SQL thread stands
+        const position = { file: r.execSourceLogFile, pos: r.execSourceLogPos };
+        steps.push({ kind: 'changeSource', node: name, source: sourceName, demote: false, position });
+      }
+      // gtid:false and no coordinates (not a replica yet): only a seed can say where to start
     } else if (replica.replication.ioRunning === 'No' || replica.replication.sqlRunning !== 'Yes') {
       steps.push({ kind: 'startReplication', node: name });
     }

@@ -25,6 +25,8 @@ export interface SeedInput {
   sourceForReplica: NodeAddress;
   replication: Login;
   openSourceSession: () => Promise<Session>;
+  /** false: file/position replication from the dump's binary log coordinates; default true (GTID) */
+  gtid?: boolean;
   dumpCommand?: string;
   clientCommand?: string;
 }
@@ -32,6 +34,8 @@ export interface SeedInput {
 export interface SeedResult {
   databases: string[];
   position: string;
+  /** the source's binary log coordinates the copy corresponds to */
+  coordinates?: { file: string; pos: number };
   accounts: number;
   durationMs: number;
 }
@@ -47,6 +51,12 @@ const ER_CANNOT_USER = 1396;
 /** Extracts `SET GLOBAL gtid_slave_pos='...'` (commented out by --master-data=2) from dump output. */
 export function dumpGtidPosition(text: string): string | undefined {
   return /SET GLOBAL gtid_slave_pos\s*=\s*'([0-9,\- ]*)'/.exec(text)?.[1]?.replace(/\s+/g, '');
+}
+
+/** Extracts `CHANGE MASTER TO MASTER_LOG_FILE='...', MASTER_LOG_POS=...` (--master-data=2) from dump output. */
+export function dumpCoordinates(text: string): { file: string; pos: number } | undefined {
+  const m = /CHANGE MASTER TO MASTER_LOG_FILE\s*=\s*'([^']+)',\s*MASTER_LOG_POS\s*=\s*(\d+)/.exec(text);
+  return m ? { file: m[1], pos: Number(m[2]) } : undefined;
 }
 
 export async function seedReplica(input: SeedInput): Promise<SeedResult> {
@@ -84,11 +94,20 @@ export async function seedReplica(input: SeedInput): Promise<SeedResult> {
       .map((r) => String(r.name))
       .filter((n) => n !== SEED_MARKER_SCHEMA);
     let position: string;
+    let coordinates: { file: string; pos: number } | undefined;
     if (databases.length) {
-      position = await dumpInto(input, databases);
+      ({ position, coordinates } = await dumpInto(input, databases));
     } else {
       const [g] = await source.run({ sql: 'SELECT @@gtid_binlog_pos AS p' });
       position = String(g.p ?? '');
+      const [m] = await source.run({ sql: 'SHOW MASTER STATUS' });
+      if (m) coordinates = { file: String(m.File), pos: Number(m.Position) };
+    }
+    if (input.gtid === false && !coordinates) {
+      throw new MysqlEngineError(
+        'ERR_MYSQL_SEED_FAILED',
+        'the source reported no binary log coordinates (log_bin off?)',
+      );
     }
     const accounts = await copyAccounts(source, replica);
     const d = replica.dialect;
@@ -100,7 +119,12 @@ export async function seedReplica(input: SeedInput): Promise<SeedResult> {
     for (const s of d.setReadOnly(true)) await replica.run(s, 'seeding: read_only=ON');
     for (const s of d.setReplicaGtidPosition(position)) await replica.run(s, 'seeding: setting gtid_slave_pos');
     await replica.run(
-      d.changeSource({ ...input.sourceForReplica, user: input.replication.user, password: input.replication.password }),
+      d.changeSource({
+        ...input.sourceForReplica,
+        user: input.replication.user,
+        password: input.replication.password,
+        ...(input.gtid === false ? { position: coordinates } : {}),
+      }),
       'seeding: CHANGE MASTER',
     );
     await replica.run({ sql: 'SET SESSION sql_log_bin = 0' });
@@ -108,13 +132,16 @@ export async function seedReplica(input: SeedInput): Promise<SeedResult> {
     await replica.run({ sql: 'SET SESSION sql_log_bin = 1' });
     await replica.run(d.startReplica, 'seeding: starting replication');
     await skipReplayedAccountChanges(replica);
-    return { databases, position, accounts, durationMs: Date.now() - started };
+    return { databases, position, coordinates, accounts, durationMs: Date.now() - started };
   } finally {
     await source.close();
   }
 }
 
-async function dumpInto(input: SeedInput, databases: string[]): Promise<string> {
+async function dumpInto(
+  input: SeedInput,
+  databases: string[],
+): Promise<{ position: string; coordinates?: { file: string; pos: number } }> {
   const secrets = [input.source.login.password, input.replicaLogin.password];
   const src = input.source.address;
   const dst = input.replica.address;
@@ -150,10 +177,12 @@ async function dumpInto(input: SeedInput, databases: string[]): Promise<string> 
     { env: { ...process.env, MYSQL_PWD: input.replicaLogin.password }, stdio: ['pipe', 'ignore', 'pipe'] },
   );
   let position: string | undefined;
+  let coordinates: { file: string; pos: number } | undefined;
   let tail = '';
   dump.stdout.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString('latin1')).slice(-4096);
     position ??= dumpGtidPosition(tail);
+    coordinates ??= dumpCoordinates(tail);
   });
   dump.stdout.pipe(client.stdin);
   client.stdin.on('error', () => {});
@@ -186,7 +215,7 @@ async function dumpInto(input: SeedInput, databases: string[]): Promise<string> 
       'the dump carried no GTID position (is binary logging on at the source?)',
     );
   }
-  return position;
+  return { position, coordinates };
 }
 
 /** Accounts other than root and system ones, as the source defines them, created on the replica without binlog. */
