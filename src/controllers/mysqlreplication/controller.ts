@@ -282,7 +282,9 @@ async function reconcileOne(
     // --- observe, label, serve, report ---
     const { observed, errors } = await observeTopology(sessions, desired);
     for (const [name, e] of Object.entries(errors)) problems.push(`${name}: ${e.message}`);
-    if (Object.keys(errors).length || nodes.some((n) => !sessions[n.name])) {
+    // a node that does not answer while the source does may be a former source coming back writable: look often
+    const sourceAnswers = !!sessions[cr.spec.source.name] && !errors[cr.spec.source.name];
+    if (sourceAnswers && (Object.keys(errors).length || nodes.some((n) => !sessions[n.name]))) {
       requeueMs = Math.min(requeueMs ?? UNREACHABLE_RESYNC_MS, UNREACHABLE_RESYNC_MS);
     }
     const verdicts = judgeNodes(cr, observed, addresses);
