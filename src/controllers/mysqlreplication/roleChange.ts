@@ -45,19 +45,19 @@ export function heldBy(
   return backoff && backoff.target === target && now < backoff.retryAt ? backoff : undefined;
 }
 
-const REFUSAL_CODES = new Set([
+const REFUSAL_CODES: readonly string[] = [
   'ERR_MYSQL_CATCHUP_TIMEOUT',
   'ERR_MYSQL_ERRANT_TRANSACTIONS',
   'ERR_MYSQL_NOT_REPLICATING',
   'ERR_MYSQL_LONG_TRANSACTION',
   'ERR_MYSQL_MISCONFIGURED',
   'ERR_MYSQL_FENCE_FAILED',
-]);
+];
 
 /** The role change this pass attempted and the refusal it met, if it was refused (an abort is not a refusal). */
 export function refusalOf(results: readonly StepResult[]): StepResult | undefined {
   return results.find(
-    (r) => (r.step.kind === 'switchover' || r.step.kind === 'promote') && !r.ok && REFUSAL_CODES.has(r.code ?? ''),
+    (r) => (r.step.kind === 'switchover' || r.step.kind === 'promote') && !r.ok && REFUSAL_CODES.includes(r.code ?? ''),
   );
 }
 
