@@ -35,7 +35,7 @@ const RW_LABEL = 'compose-operator/mysql-replication.readonly=false';
 const OPTIONS: Omit<MysqlReplicationOptions, 'addressMode'> = {
   resyncMs: 2000,
   catchUpTimeoutMs: 5000,
-  connectTimeoutMs: 1000,
+  connectTimeoutMs: 2000,
   failoverConfirmation: { probes: 3, windowMs: 8000 },
   refusalBackoff: { initialMs: 4000, maxMs: 8000 },
 };
@@ -249,7 +249,7 @@ test('switchover while the old source is frozen for 3 s: no promotion without a 
   });
   await readyWith('f-0', 180_000);
   const app = startApp(t);
-  await eventually('writes before the fault', async () => app.acked.length > 50, 30_000);
+  await eventually('writes before the fault', async () => app.acked.length > 30, 60_000);
   const started = Date.now();
   const { thawed } = await f.freezePodFor(ns, 'f-0', 3000);
   await patchSwitchover(custom(), ns, 'mr', 'f-1', ['f-0', 'f-2']);
@@ -279,10 +279,11 @@ for (const [stage, how] of [
     const f = faults(t);
     const from = source;
     const to = other(from);
+    // the operator runs from the start (a status left not-ready by the previous test must be able to recover)
+    const first = await f.operator(ns, { options: OPTIONS, stopAt: stage });
     await readyWith(from);
     const app = startApp(t);
-    await eventually('writes before the fault', async () => app.acked.length > 30, 30_000);
-    const first = await f.operator(ns, { options: OPTIONS, stopAt: stage });
+    await eventually('writes before the fault', async () => app.acked.length > 30, 60_000);
     await switchTo(to);
     source = to;
     await first.reached;
@@ -317,7 +318,7 @@ test('a 60-second UPDATE running when the switchover starts: killed, bounded wri
   const to = other(from);
   await readyWith(from);
   const app = startApp(t);
-  await eventually('writes before the fault', async () => app.acked.length > 30, 30_000);
+  await eventually('writes before the fault', async () => app.acked.length > 30, 60_000);
   const tx = f.holdTransaction(
     { host: ips[from], port: 3306, user: 'mysql', password: ADMIN_PW },
     'UPDATE app.w SET id = id WHERE id = ? AND SLEEP(60) = 0',
@@ -357,7 +358,7 @@ test('a candidate that cannot catch up: refused before any fence, backs off with
   t.after(() => blocker.end().catch(() => {}));
   await blocker.query('FLUSH TABLES WITH READ LOCK');
   const app = startApp(t);
-  await eventually('writes before the fault', async () => app.acked.length > 30, 30_000);
+  await eventually('writes before the fault', async () => app.acked.length > 30, 60_000);
   await switchTo(to);
   source = to;
   const refused = await eventually(
@@ -428,7 +429,7 @@ test('a source frozen past the confirmation window: failover reported as such; w
   const target = NODES.find((n) => n !== old && n !== 'f-0') ?? 'f-2';
   await readyWith(old);
   const app = startApp(t);
-  await eventually('writes before the fault', async () => app.acked.length > 50, 30_000);
+  await eventually('writes before the fault', async () => app.acked.length > 30, 60_000);
   const thaw = await f.freezePod(ns, old);
   const frozenAt = Date.now();
   await patchSwitchover(

@@ -194,7 +194,7 @@ export function buildStatus(
       });
     }
   }
-  if (ms.spec.database?.highAvailability?.enabled === true) {
+  if (ms.spec.database?.enabled === true && ms.spec.database.highAvailability?.enabled === true) {
     // upstream's Galera mode (in its own sample): accepted by the schema, not implemented — said, not ignored
     inputs.push({
       type: 'HighAvailabilitySupported',
