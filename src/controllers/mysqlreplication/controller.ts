@@ -38,6 +38,7 @@ import {
   readComposeCredentials,
   readonlyServiceName,
   readwriteServiceName,
+  removeForeignRoleLabels,
   secretsOf,
   skipReconcile,
 } from '../compose/index.ts';
@@ -51,7 +52,6 @@ import {
   READONLY_LABEL,
   topologyStatus,
 } from './build.ts';
-import { removeForeignRoleLabels } from './foreignLabels.ts';
 import {
   type BackoffPolicy,
   configurationCondition,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { nodeState } from '../../../test/fixtures/mysql-node-state.ts';
 import type { StepResult } from '../../engines/mysql/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
-import { foreignRoleLabels } from './foreignLabels.ts';
+import { foreignRoleLabels } from '../compose/index.ts';
 import { configurationCondition, heldBy, nextBackoff, refusalOf, roleChangeConditions } from './roleChange.ts';
 
 const policy = { initialMs: 1000, maxMs: 5000 };
