@@ -12,7 +12,7 @@ export {
   secretsOf,
 } from './credentials.ts';
 export { foreignRoleLabels, removeForeignRoleLabels } from './foreignLabels.ts';
-export { applyPodLabels, namedPods, type PodObject } from './pods.ts';
+export { applyPodLabels, namedPods, type PodObject, reportForeignLabels } from './pods.ts';
 export {
   buildRoleServices,
   type RoleLabels,

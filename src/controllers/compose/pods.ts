@@ -1,4 +1,5 @@
-import type { GroupVersionKind, KubeObject, Manager } from '../../runtime/index.ts';
+import type { EventInput, GroupVersionKind, KubeObject, Manager } from '../../runtime/index.ts';
+import { removeForeignRoleLabels } from './foreignLabels.ts';
 
 const POD: GroupVersionKind = { apiVersion: 'v1', kind: 'Pod' };
 export type PodObject = KubeObject & { status?: { podIP?: string; phase?: string } };
@@ -15,17 +16,32 @@ export async function namedPods(mgr: Manager, namespace: string | undefined, nam
 
 /**
  * Server-side applies each existing pod's role labels (field manager statecraft): a key this manager applied
- * before and no longer lists is removed, so a label moves by applying the new set. Pods that do not exist are
- * skipped: compose kinds manage pods the user owns.
+ * before and no longer lists is removed, so a label moves by applying the new set. `roleKeys` are removed too when
+ * another field manager set them (`kubectl label`, compose-operator before a migration), so exactly the pods we
+ * choose carry them. Pods that do not exist are skipped: compose kinds manage pods the user owns. Resolves to the
+ * foreign labels removed (`pod/key`), for an event.
  */
 export async function applyPodLabels(
   mgr: Manager,
   namespace: string | undefined,
   labels: Record<string, Record<string, string>>,
   pods: ReadonlyMap<string, KubeObject>,
-): Promise<void> {
+  roleKeys: readonly string[] = [],
+): Promise<string[]> {
   for (const [name, l] of Object.entries(labels)) {
     if (!pods.has(name)) continue;
     await mgr.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: l } });
   }
+  return roleKeys.length ? removeForeignRoleLabels(mgr, namespace, roleKeys, labels, pods) : [];
+}
+
+/** The Warning event that says which role labels of another field manager were removed (none: no event). */
+export function reportForeignLabels(ctx: { event(e: EventInput): void }, removed: readonly string[]): void {
+  if (!removed.length) return;
+  ctx.event({
+    type: 'Warning',
+    reason: 'ForeignLabelsRemoved',
+    action: 'Label',
+    note: `removed role labels set by another field manager: ${removed.join(', ')}`,
+  });
 }

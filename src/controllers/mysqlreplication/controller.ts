@@ -38,7 +38,7 @@ import {
   readComposeCredentials,
   readonlyServiceName,
   readwriteServiceName,
-  removeForeignRoleLabels,
+  reportForeignLabels,
   secretsOf,
   skipReconcile,
 } from '../compose/index.ts';
@@ -219,8 +219,7 @@ async function reconcileOne(
     const failClosed = async () => {
       // fail closed while roles move: no pod carries the read-write label, whoever set it
       const closed = Object.fromEntries(nodes.map((n) => [n.name, { [NAME_LABEL]: cr.metadata.name! }]));
-      await applyPodLabels(mgr, cr.metadata.namespace, closed, pods);
-      await removeForeignRoleLabels(mgr, cr.metadata.namespace, [READONLY_LABEL], closed, pods);
+      await applyPodLabels(mgr, cr.metadata.namespace, closed, pods, [READONLY_LABEL]);
     };
     if (!skipped) {
       const pass = await reconcileTopology(sessions, {
@@ -290,25 +289,19 @@ async function reconcileOne(
     }
     const verdicts = judgeNodes(cr, observed, addresses);
     const wantedLabels = podLabels(cr, verdicts);
-    const labelsOk = await applyPodLabels(mgr, cr.metadata.namespace, wantedLabels, pods)
-      .then(() => removeForeignRoleLabels(mgr, cr.metadata.namespace, [NAME_LABEL, READONLY_LABEL], wantedLabels, pods))
-      .then(
-        (removed) => {
-          if (removed.length) {
-            ctx.event({
-              type: 'Warning',
-              reason: 'ForeignLabelsRemoved',
-              action: 'Label',
-              note: `removed role labels set by another field manager: ${removed.join(', ')}`,
-            });
-          }
-          return true;
-        },
-        (err: unknown) => {
-          problems.push(`labels: ${(err as Error).message}`);
-          return false;
-        },
-      );
+    const labelsOk = await applyPodLabels(mgr, cr.metadata.namespace, wantedLabels, pods, [
+      NAME_LABEL,
+      READONLY_LABEL,
+    ]).then(
+      (removed) => {
+        reportForeignLabels(ctx, removed);
+        return true;
+      },
+      (err: unknown) => {
+        problems.push(`labels: ${(err as Error).message}`);
+        return false;
+      },
+    );
     conditions = setCondition(conditions, configurationCondition(observed, generation));
     const services = buildServices(cr);
     let servicesOk = labelsOk;

@@ -35,6 +35,7 @@ import {
   readComposeCredentials,
   readonlyServiceName,
   readwriteServiceName,
+  reportForeignLabels,
   secretsOf,
   skipReconcile,
 } from '../compose/index.ts';
@@ -44,10 +45,12 @@ import {
   currentSource,
   desiredReplication,
   judgeNodes,
+  NAME_LABEL,
   nodesOf,
   persistenceNotes,
   podLabels,
   podsOf,
+  READONLY_LABEL,
   sentinelManaged,
   switchoverBackoffMs,
   topologyStatus,
@@ -190,7 +193,7 @@ async function reconcileOne(
       if (steps.length) ctx.signal.throwIfAborted(); // stopping or no longer the leader: change nothing
       if (steps.some((s) => s.kind === 'switchover' || s.kind === 'promote')) {
         // fail closed while roles move: every member read-only, the read-write Service empty
-        await applyPodLabels(mgr, cr.metadata.namespace, podLabels(cr, {}, undefined, true), pods);
+        await applyPodLabels(mgr, cr.metadata.namespace, podLabels(cr, {}, undefined, true), pods, [READONLY_LABEL]);
       }
       if (steps.length) {
         ctx.log.info(
@@ -229,8 +232,14 @@ async function reconcileOne(
     for (const [name, e] of Object.entries(errors)) problems.push(`${name}: ${e.message}`);
     const source = currentSource(cr, observed, addresses, managed);
     const verdicts = judgeNodes(cr, observed, addresses, source);
-    const labelsOk = await applyPodLabels(mgr, cr.metadata.namespace, podLabels(cr, verdicts, source), pods).then(
-      () => true,
+    const labelsOk = await applyPodLabels(mgr, cr.metadata.namespace, podLabels(cr, verdicts, source), pods, [
+      NAME_LABEL,
+      READONLY_LABEL,
+    ]).then(
+      (removed) => {
+        reportForeignLabels(ctx, removed);
+        return true;
+      },
       (err: unknown) => {
         problems.push(`labels: ${(err as Error).message}`);
         return false;
