@@ -2,7 +2,9 @@
  * Errors of the MySQL/MariaDB engine. `code` is stable (controllers map it to condition reasons); messages name the
  * node and never contain a password: driver messages are scrubbed of every secret the engine knows.
  */
-import { StatecraftError } from '../../runtime/errors.ts';
+import { EngineError, NETWORK_ERROR_CODES, scrub } from '../engine-error.ts';
+
+export { scrub };
 
 export type MysqlErrorCode =
   | 'ERR_MYSQL_CONNECT_FAILED'
@@ -19,35 +21,10 @@ export type MysqlErrorCode =
   | 'ERR_MYSQL_SEED_TARGET_NOT_EMPTY'
   | 'ERR_MYSQL_ABORTED';
 
-export class MysqlEngineError extends StatecraftError {
-  declare readonly code: MysqlErrorCode;
-  /** `host:port` of the node the error is about, when there is one */
-  readonly node?: string;
-  constructor(code: MysqlErrorCode, message: string, options?: { node?: string; cause?: unknown }) {
-    super(code, message, options);
-    this.node = options?.node;
-  }
-}
+export class MysqlEngineError extends EngineError<MysqlErrorCode> {}
 
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST',
-  'ER_CON_COUNT_ERROR',
-]);
+const CONNECT_CODES = new Set([...NETWORK_ERROR_CODES, 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR']);
 const ACCESS_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_HOST_NOT_PRIVILEGED']);
-
-/** Removes every given secret from `text` (drivers echo statements, which may carry a replication password). */
-export function scrub(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('***');
-  return out;
-}
 
 /** Wraps a mysql2/socket error into a MysqlEngineError with a code a controller can act on. */
 export function classifyDriverError(

@@ -2,7 +2,9 @@
  * Errors of the Redis engine. `code` is stable (controllers map it to condition reasons); messages name the node
  * and never contain a password (driver messages are scrubbed of every secret the engine knows).
  */
-import { StatecraftError } from '../../runtime/errors.ts';
+import { EngineError, NETWORK_ERROR_CODES, scrub } from '../engine-error.ts';
+
+export { scrub };
 
 export type RedisErrorCode =
   | 'ERR_REDIS_CONNECT_FAILED'
@@ -18,33 +20,7 @@ export type RedisErrorCode =
   /** repointing a node would replace data the source does not have (e.g. a source restarted without its data) */
   | 'ERR_REDIS_DATA_AT_RISK';
 
-export class RedisEngineError extends StatecraftError {
-  declare readonly code: RedisErrorCode;
-  /** `host:port` of the node the error is about, when there is one */
-  readonly node?: string;
-  constructor(code: RedisErrorCode, message: string, options?: { node?: string; cause?: unknown }) {
-    super(code, message, options);
-    this.node = options?.node;
-  }
-}
-
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
-
-/** Removes every given secret from `text`. */
-export function scrub(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('***');
-  return out;
-}
+export class RedisEngineError extends EngineError<RedisErrorCode> {}
 
 /** Wraps an ioredis/socket error into a RedisEngineError with a code a controller can act on. */
 export function classifyRedisError(
@@ -59,7 +35,7 @@ export function classifyRedisError(
   // WRONGPASS (6.0+ ACL), NOAUTH (a password is required), "invalid password" (requirepass without ACL users)
   const code: RedisErrorCode = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(detail)
     ? 'ERR_REDIS_AUTH_FAILED'
-    : CONNECT_CODES.has(e.code ?? '') ||
+    : NETWORK_ERROR_CODES.has(e.code ?? '') ||
         /connect|Connection is closed|Command timed out|Stream isn't writeable/i.test(detail)
       ? 'ERR_REDIS_CONNECT_FAILED'
       : 'ERR_REDIS_COMMAND_FAILED';
