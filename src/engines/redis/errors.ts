@@ -10,7 +10,9 @@ export type RedisErrorCode =
   | 'ERR_REDIS_UNSUPPORTED_VERSION'
   | 'ERR_REDIS_COMMAND_FAILED'
   | 'ERR_REDIS_CATCHUP_TIMEOUT'
-  | 'ERR_REDIS_ABORTED';
+  | 'ERR_REDIS_ABORTED'
+  /** a coordinated CLUSTER FAILOVER that did not make the replica a master in time */
+  | 'ERR_REDIS_FAILOVER_TIMEOUT';
 
 export class RedisEngineError extends StatecraftError {
   declare readonly code: RedisErrorCode;
