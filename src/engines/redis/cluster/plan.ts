@@ -69,7 +69,7 @@ export function shardStates(desired: DesiredCluster, o: ClusterObservation): Sha
     const live = (name: string) => {
       const id = idOf(o, name);
       const e = id ? o.known[id] : undefined;
-      return e && e.master && !e.failed ? e : undefined;
+      return e?.master && !e.failed ? e : undefined;
     };
     const holders = shard.nodes.filter((n) => (live(n)?.slots.length ?? 0) > 0);
     const specMaster = shard.nodes[0];
@@ -255,7 +255,7 @@ export function planCluster(desired: DesiredCluster, o: ClusterObservation): Clu
       const master = e.masterId ? o.known[e.masterId] : undefined;
       if (!e.master && master && !specIds.has(master.id) && master.slots.length) continue;
       const v = o.others[e.id];
-      if (v && v.self.master && v.keys > 0) {
+      if (v?.self.master && v.keys > 0) {
         blocked.push(`node ${e.id} (${e.host}:${e.port}) left the spec but holds ${v.keys} keys outside any slot`);
         continue;
       }
@@ -291,7 +291,7 @@ export function balanceMoves(
   const order = shards.map((s, i) => ({ id: s.masterId!, i }));
   const byHolding = [...order].sort((a, b) => count(b.id) - count(a.id) || a.i - b.i);
   const target = new Map<string, number>();
-  byHolding.forEach((s, rank) => target.set(s.id, base + (rank < extra ? 1 : 0)));
+  for (const [rank, s] of byHolding.entries()) target.set(s.id, base + (rank < extra ? 1 : 0));
 
   // donors: every holder outside the shards' masters gives everything, each master its surplus (highest first)
   const give: Array<{ id: string; slots: number[] }> = [];
