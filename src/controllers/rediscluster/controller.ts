@@ -53,9 +53,11 @@ export interface RedisClusterOptions {
   busyRequeueMs?: number;
   /** time one pass may spend moving slots; default 15 s */
   passBudgetMs?: number;
-  /** slots per migration batch; default 32 */
+  /** slots per migration batch; default 64 */
   batchSlots?: number;
   connectTimeoutMs?: number;
+  /** per-command limit: a frozen node fails a pass's commands after this long; default 3 s */
+  commandTimeoutMs?: number;
 }
 
 export function redisClusterController(options: RedisClusterOptions = {}): ControllerRegistration {
@@ -121,7 +123,11 @@ async function reconcileOne(
     o.addressMode,
     (name) => pods.get(name)?.status?.podIP || undefined,
   );
-  const connect = (a: RedisAddress) => connectRedis(a, login, { connectTimeoutMs: o.connectTimeoutMs ?? 2000 });
+  const connect = (a: RedisAddress) =>
+    connectRedis(a, login, {
+      connectTimeoutMs: o.connectTimeoutMs ?? 2000,
+      commandTimeoutMs: o.commandTimeoutMs ?? 3000,
+    });
   const spec: Record<string, RedisSession | undefined> = {};
   const errors: Record<string, RedisEngineError> = {};
   await Promise.all(
@@ -201,14 +207,15 @@ async function reconcileOne(
       );
     } else {
       const firstError = Object.values(observation.errors)[0];
+      // a failover is what a person needs to know first, even while the failed master does not answer
       const reason = failed
         ? conditionReason(failed.code)
-        : firstError
-          ? conditionReason(firstError.code)
-          : blocked.length
-            ? 'Blocked'
-            : verdict.failedOver.length
-              ? 'FailedOver'
+        : verdict.failedOver.length
+          ? 'FailedOver'
+          : firstError
+            ? conditionReason(firstError.code)
+            : blocked.length
+              ? 'Blocked'
               : 'SyncTopologyFailed';
       const failoverNotes = verdict.failedOver.map(
         (f) =>
@@ -273,6 +280,7 @@ function reportSteps(ctx: ObjectContext<RedisCluster>, results: StepResult[]): v
         note: `node ${r.step.id} left the cluster`,
       });
     } else if (!r.ok) {
+      ctx.log.warn({ step: r.step.kind, code: r.code, err: r.message }, 'cluster step failed');
       ctx.event({
         type: 'Warning',
         reason: 'ErrSynced',

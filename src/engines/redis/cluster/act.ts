@@ -19,7 +19,10 @@ export interface ClusterActContext {
   signal?: AbortSignal;
   /** slot moves stop between batches after this time (Date.now() ms); the next pass goes on */
   deadline?: number;
-  /** slots moved per batch (their SETSLOT commands are pipelined); default 32 */
+  /**
+   * slots moved per batch: their SETSLOTs are pipelined, so each node saves (and fsyncs) its nodes.conf once per
+   * batch rather than once per slot; a kill leaves at most one batch open. Default 64.
+   */
   batchSlots?: number;
   /** keys per MIGRATE; default 200 */
   keysPerMigrate?: number;
@@ -99,7 +102,7 @@ async function moveSlots(
     : ctx.login.password
       ? ['AUTH', ctx.login.password]
       : [];
-  const batchSize = ctx.batchSlots ?? 32;
+  const batchSize = ctx.batchSlots ?? 64;
   const perMigrate = ctx.keysPerMigrate ?? 200;
   let slotsMoved = 0;
   let keysMoved = 0;
@@ -289,6 +292,8 @@ export async function reconcileCluster(options: ReconcileOptions): Promise<Recon
     });
     const applied = await applyClusterSteps(observation, plan.steps, ctx);
     results.push(...applied);
+    // a MEET takes a round of the cluster bus to complete: give it that before looking again
+    if (plan.phase === 'join') await sleep(250, undefined, { signal: options.signal });
     if (applied.some((r) => !r.ok)) {
       const after = await observeCluster(options.sessions);
       return { observation: after, plan: planCluster(options.desired, after), results };
