@@ -147,7 +147,8 @@ async function moveSlots(
     const setNode = (s: RedisSession, slot: number) =>
       s.call('CLUSTER', ['SETSLOT', slot, 'NODE', toId], 'CLUSTER SETSLOT NODE');
     await Promise.all(batch.map((s) => setNode(to, s)));
-    await Promise.all(batch.map((s) => setNode(from, s)));
+    // a source that just gave away its last slot has turned itself into a replica of the target: nothing to tell
+    await Promise.all(batch.map((s) => setNode(from, s).catch(ignore(/only with masters/i))));
     await Promise.all(
       [...masters]
         .filter(([id]) => id !== fromId && id !== toId)

@@ -220,6 +220,12 @@ export function planCluster(desired: DesiredCluster, o: ClusterObservation): Clu
     if (unreachable.length || !allMasters) {
       return plan('balance', [], [`slots wait to move: nodes unreachable (${[...new Set(unreachable)].join(', ')})`]);
     }
+    // a node that just joined reports cluster_state fail until it has learned every slot's owner, and refuses
+    // the keys MIGRATE sends it (CLUSTERDOWN) until then
+    const settling = moves.flatMap((m) => [m.fromId, m.toId]).filter((id) => byId(id)?.clusterState !== 'ok');
+    if (settling.length) {
+      return plan('balance', [], [`slots wait to move: ${[...new Set(settling)].join(', ')} not yet cluster_state ok`]);
+    }
     return plan('balance', moves);
   }
 
