@@ -7,6 +7,7 @@
  */
 import { encryptCredential } from '../../credentials/aesCtr.ts';
 import { KWOK_NODE_ANNOTATION } from '../../devcluster/cluster.ts';
+import { redisClusterFixtures } from './redisClusterFixtures.ts';
 
 export interface FixtureCredentials {
   /** 32 characters: compose-operator uses the key string's raw bytes */
@@ -14,6 +15,8 @@ export interface FixtureCredentials {
   rootPassword: string;
   mysqlPassword: string;
   replicationPassword: string;
+  /** the Redis pods' password (see redisClusterFixtures.ts: derived from aesKey when absent) */
+  redisPassword?: string;
 }
 
 export const COMPOSE_NODES = ['mysql-semi-sync-node-0', 'mysql-semi-sync-node-1', 'mysql-semi-sync-node-2'];
@@ -23,7 +26,7 @@ export const COMPOSE_INIT_SECRET = 'mysql-semi-sync-init';
 type Obj = Record<string, unknown>;
 
 export function sampleFixtures(c: FixtureCredentials): Obj[] {
-  return [...brokerFixtures(), ...composeFixtures(c)];
+  return [...brokerFixtures(), ...composeFixtures(c), ...redisClusterFixtures(c)];
 }
 
 function kwokNode(name: string, labels: Record<string, string>, taint: { key: string; value: string }): Obj {

@@ -25,6 +25,8 @@ interface ModelNode {
   knows: Set<string>;
   failed: boolean;
   linkUp: boolean;
+  /** cluster_state as the node reports it */
+  state: string;
 }
 
 export class Model {
@@ -43,6 +45,7 @@ export class Model {
       knows: new Set(),
       failed: false,
       linkUp: true,
+      state: 'ok',
     });
     if (inSpec) this.spec.push(name);
     return this;
@@ -82,7 +85,7 @@ export class Model {
       id: n.id,
       address: { host: self.host, port: 6379 },
       clusterEnabled: true,
-      clusterState: 'ok',
+      clusterState: n.state,
       self,
       nodes: [self, ...others.map((o) => this.entry(o, false))],
       keys: [...n.keys.values()].reduce((a, b) => a + b, 0),

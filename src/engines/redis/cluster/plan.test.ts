@@ -222,3 +222,17 @@ test('a shard master that is down stops cover and balance but not the rest', () 
   const plan = planCluster(shards({ a: ['n0', 'n1'], b: ['n2', 'n3'] }), m.observe());
   assert.deepEqual(plan.steps, []);
 });
+
+test('slots wait for a joining node to report cluster_state ok (it refuses MIGRATE with CLUSTERDOWN before)', () => {
+  const m = fresh(['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
+  m.converge(shards(three));
+  const d = shards({ ...three, d: ['n6'] });
+  m.converge(d, 1);
+  m.node('n6').state = 'fail';
+  const plan = planCluster(d, m.observe());
+  assert.equal(plan.phase, 'balance');
+  assert.deepEqual(plan.steps, []);
+  assert.match(plan.waiting.join(), /not yet cluster_state ok/);
+  m.node('n6').state = 'ok';
+  assert.equal(planCluster(d, m.observe()).steps.length, 3);
+});
