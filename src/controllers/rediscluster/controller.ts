@@ -47,7 +47,7 @@ const SECRET: GroupVersionKind = { apiVersion: 'v1', kind: 'Secret' };
 
 export interface RedisClusterOptions {
   addressMode?: AddressMode;
-  /** re-observation interval of a converged cluster; default 10 s */
+  /** re-observation interval of a converged cluster (how soon a failover shows in status); default 5 s */
   resyncMs?: number;
   /** requeue delay while the engine has work left (reshard, gossip, a replica syncing); default 500 ms */
   busyRequeueMs?: number;
@@ -61,7 +61,7 @@ export interface RedisClusterOptions {
 }
 
 export function redisClusterController(options: RedisClusterOptions = {}): ControllerRegistration {
-  const resyncMs = options.resyncMs ?? 10_000;
+  const resyncMs = options.resyncMs ?? 5000;
   const addressMode = options.addressMode ?? resolveAddressMode(undefined);
   return {
     name: 'rediscluster',
@@ -162,6 +162,7 @@ async function reconcileOne(
     let observation: ClusterObservation;
     let waiting: string[] = [];
     let blocked: string[] = [];
+    let finalPhase = 'observed';
     if (skipped || Object.keys(spec).length === 0) {
       observation = await observeCluster(sessions);
     } else {
@@ -179,10 +180,11 @@ async function reconcileOne(
       results = r.results;
       waiting = r.plan.waiting;
       blocked = r.plan.blocked;
+      finalPhase = r.plan.phase;
       busy = r.plan.phase !== 'converged' && blocked.length === 0;
     }
     Object.assign(observation.errors, errors);
-    reportSteps(ctx, results);
+    reportSteps(ctx, results, observation, finalPhase);
 
     const verdict = judgeCluster(cr, observation, addresses);
     for (const f of newFailovers(cr.status?.topology, verdict)) {
@@ -251,17 +253,55 @@ async function reconcileOne(
   }
 }
 
-function reportSteps(ctx: ObjectContext<RedisCluster>, results: StepResult[]): void {
-  const moved = results.filter((r) => r.ok && (r.step.kind === 'moveSlots' || r.step.kind === 'finishSlot'));
-  if (moved.length) {
-    const slots = moved.reduce((n, r) => n + (r.slotsMoved ?? 0), 0);
-    const keys = moved.reduce((n, r) => n + (r.keysMoved ?? 0), 0);
-    const resumed = moved.filter((r) => r.step.kind === 'finishSlot').length;
+/**
+ * Events for what a pass did. Notes stay the same across the passes of one reshard (the event recorder folds
+ * repeats into a series; distinct notes are rate-limited per object), counts go to the log.
+ */
+function reportSteps(
+  ctx: ObjectContext<RedisCluster>,
+  results: StepResult[],
+  o: ClusterObservation,
+  phase: string,
+): void {
+  const nameOf = (id: string) =>
+    Object.values(o.views).find((v) => v?.id === id)?.name ?? `${o.known[id]?.host ?? id}:${o.known[id]?.port ?? ''}`;
+  const moves = results.filter((r) => r.ok && r.step.kind === 'moveSlots');
+  const resumed = results.filter((r) => r.ok && r.step.kind === 'finishSlot');
+  if (moves.length || resumed.length) {
+    ctx.log.info(
+      {
+        slots: [...moves, ...resumed].reduce((n, r) => n + (r.slotsMoved ?? 0), 0),
+        keys: [...moves, ...resumed].reduce((n, r) => n + (r.keysMoved ?? 0), 0),
+        resumed: resumed.length,
+      },
+      'slots moved',
+    );
+  }
+  if (resumed.length) {
+    ctx.event({
+      type: 'Warning',
+      reason: 'MigrationResumed',
+      action: 'Reshard',
+      note: 'finished slot migrations an interrupted pass left open',
+    });
+  }
+  if (moves.length) {
+    const pairs = [
+      ...new Set(
+        moves.map((r) => {
+          const st = r.step as Extract<StepResult['step'], { kind: 'moveSlots' }>;
+          return `${nameOf(st.fromId)} → ${nameOf(st.toId)}`;
+        }),
+      ),
+    ];
     ctx.event({
       type: 'Normal',
-      reason: 'SlotsMoved',
+      reason: phase === 'balance' ? 'Resharding' : 'SlotsMoved',
       action: 'Reshard',
-      note: `moved ${slots} slots (${keys} keys)${resumed ? `, ${resumed} of them left open by an earlier pass` : ''}`,
+      note:
+        phase === 'balance'
+          ? 'moving slots to even the shards'
+          : `slots even over the shards (last moves: ${pairs.join(', ')})`.slice(0, 1000),
     });
   }
   for (const r of results) {
