@@ -97,7 +97,10 @@ export function redisClusters(custom: k8s.CustomObjectsApi, namespace: string) {
           body: {
             spec: {
               members: Object.fromEntries(
-                Object.entries(members).map(([s, nodes]) => [s, nodes && nodes.map((n) => memberSpec(n, namespace))]),
+                Object.entries(members).map(([s, nodes]) => [
+                  s,
+                  nodes ? nodes.map((n) => memberSpec(n, namespace)) : null,
+                ]),
               ),
             },
           },
