@@ -244,6 +244,27 @@ test('RedisCluster on real redis-server pods: sample ready; 3 → 4 → 3 shards
     assert.ok(reasons.has(r), `event ${r} (have ${[...reasons].join(', ')})`);
   }
 
+  // --- the skip annotation: a new shard in the spec is reported, not acted on ---
+  await rcc.patchAnnotations(CR, { 'compose-operator.skip.reconcile': 'true' });
+  await rcc.patchMembers(CR, { 'shard-d': ['redis-rc-node-6'] });
+  o = await eventually(
+    'the skipped spec change observed',
+    async () => {
+      const x = await get();
+      return x.status?.observedGeneration === x.metadata.generation && x.status?.ready === false && x;
+    },
+    30_000,
+    250,
+  );
+  assert.equal(o.status!.topology!['redis-rc-node-6'].ready, false);
+  assert.equal(o.status!.clusterJoined, false);
+  await sleep(3000);
+  assert.equal(await slotsOf(6), 0, 'no slot moved while skipped');
+  assert.equal(parseClusterNodes(String(await node(6).call('CLUSTER', 'NODES'))).length, 1, 'node-6 was not met');
+  await rcc.patchMembers(CR, { 'shard-d': null });
+  await rcc.patchAnnotations(CR, { 'compose-operator.skip.reconcile': null });
+  await readyWith('ready again without the skipped shard', (x) => x.status?.numberOfShard === 3);
+
   // --- wrong password, wrong AES key: a False condition naming the cause, no password anywhere ---
   await apply(ns, redisCredentialSecrets(WRONG_PW));
   o = await eventually(
