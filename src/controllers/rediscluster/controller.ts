@@ -181,7 +181,12 @@ async function reconcileOne(
       waiting = r.plan.waiting;
       blocked = r.plan.blocked;
       finalPhase = r.plan.phase;
-      busy = r.plan.phase !== 'converged' && blocked.length === 0;
+      // soon again while work is left and progressing; a node that does not answer waits for the normal resync
+      // (or its pod's watch event) instead of being hammered
+      busy =
+        r.plan.phase !== 'converged' &&
+        blocked.length === 0 &&
+        (results.length > 0 || Object.keys({ ...errors, ...r.observation.errors }).length === 0);
     }
     Object.assign(observation.errors, errors);
     reportSteps(ctx, results, observation, finalPhase);
@@ -244,7 +249,7 @@ async function reconcileOne(
       conditions,
       observedGeneration: generation,
     });
-    return busy || (!ready && !skipped && waiting.length > 0);
+    return busy;
   } finally {
     await Promise.all([
       ...Object.values(spec).map((s) => s?.close()),

@@ -40,6 +40,7 @@ export interface StepResult {
 }
 
 const MIGRATE_TIMEOUT_MS = 5000;
+const MAX_REPEATS = 8;
 
 /** A session by node id: a spec node's, or one opened at the node's cluster address. */
 async function sessionOf(o: ClusterObservation, ctx: ClusterActContext, id: string): Promise<RedisSession> {
@@ -245,8 +246,7 @@ export async function applyClusterSteps(
     } catch (err) {
       const e = err as { code?: string; message?: string };
       results.push({ step, ok: false, code: e.code ?? 'ERR_REDIS_COMMAND_FAILED', message: e.message });
-      if (err instanceof Error && err.name === 'AbortError') break;
-      // the steps after a failed one assumed it: observe again first
+      // the steps after a failed one assumed it (and an abort ends the pass): observe again first
       break;
     }
   }
@@ -274,11 +274,20 @@ export async function reconcileCluster(options: ReconcileOptions): Promise<Recon
   const settleUntil = start + (options.settleMs ?? 3000);
   const ctx: ClusterActContext = { ...options, deadline };
   const results: StepResult[] = [];
+  // the same plan again and again means its steps do not take (a MEET whose handshake never completes): end the
+  // pass and say so rather than repeat it until the budget is spent
+  const repeats = new Map<string, number>();
   for (;;) {
     options.signal?.throwIfAborted();
     const observation = await observeCluster(options.sessions);
     const plan = planCluster(options.desired, observation);
     const out = { observation, plan, results };
+    const key = JSON.stringify(plan.steps);
+    repeats.set(key, (repeats.get(key) ?? 0) + 1);
+    if (plan.steps.length && repeats.get(key)! > MAX_REPEATS) {
+      plan.waiting.push(`${plan.phase}: the same ${plan.steps.length} steps had no effect ${MAX_REPEATS} times`);
+      return out;
+    }
     if (plan.steps.length === 0) {
       if (plan.waiting.length && Date.now() < settleUntil) {
         await sleep(200, undefined, { signal: options.signal });
