@@ -8,6 +8,7 @@
 import { encryptCredential } from '../../credentials/aesCtr.ts';
 import { KWOK_NODE_ANNOTATION } from '../../devcluster/cluster.ts';
 import { redisClusterFixtures } from './redisClusterFixtures.ts';
+import { redisReplicationFixtures } from './redisFixtures.ts';
 
 export interface FixtureCredentials {
   /** 32 characters: compose-operator uses the key string's raw bytes */
@@ -15,7 +16,7 @@ export interface FixtureCredentials {
   rootPassword: string;
   mysqlPassword: string;
   replicationPassword: string;
-  /** the Redis pods' password (see redisClusterFixtures.ts: derived from aesKey when absent) */
+  /** the Redis AUTH password; absent in credentials made before Redis (then derived: redisFixtures.ts) */
   redisPassword?: string;
 }
 
@@ -26,7 +27,7 @@ export const COMPOSE_INIT_SECRET = 'mysql-semi-sync-init';
 type Obj = Record<string, unknown>;
 
 export function sampleFixtures(c: FixtureCredentials): Obj[] {
-  return [...brokerFixtures(), ...composeFixtures(c), ...redisClusterFixtures(c)];
+  return [...brokerFixtures(), ...composeFixtures(c), ...redisReplicationFixtures(c), ...redisClusterFixtures()];
 }
 
 function kwokNode(name: string, labels: Record<string, string>, taint: { key: string; value: string }): Obj {
