@@ -1,6 +1,6 @@
 /**
- * RedisCluster reshard benchmark (`node bench/redis-cluster.ts`; the coordinator joins it into
- * `npm run bench:redis`): a 3-shard cluster on real redis-server pods holding KEYS keys gets a fourth shard by a
+ * RedisCluster reshard benchmark (`node bench/redis-cluster.ts` alone; `benchRedisClusterSection` is its section
+ * of `npm run bench:redis`): a 3-shard cluster on real redis-server pods holding KEYS keys gets a fourth shard by a
  * spec patch, with a writer setting keys across all slots the whole time and the controller running in this
  * process (address mode pod-ip, default pass budget and batch size).
  *
@@ -31,6 +31,7 @@ import {
   redisCredentialSecrets,
   startClusterWriter,
 } from '../test/support/redisClusterFixture.ts';
+import type { RedisBenchEnv, RedisBenchSection } from './redis.ts';
 
 export interface RedisClusterBenchResult {
   preloadedKeys: number;
@@ -57,17 +58,20 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 /** One 3 → 4 shard reshard under a writer, in a namespace of its own on the cluster `kc` points at. */
 export async function benchRedisCluster(
   kc: k8s.KubeConfig,
-  options: { keys?: number } = {},
+  options: {
+    keys?: number /** a namespace the caller made (and deletes); default: one of its own */;
+    namespace?: string;
+  } = {},
 ): Promise<RedisClusterBenchResult> {
   const preload = options.keys ?? Number(process.env.KEYS ?? 50_000);
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const ns = `bench-rcc-${Date.now().toString(36)}`;
+  const ns = options.namespace ?? `bench-rcc-${Date.now().toString(36)}`;
   const names = ['rc-0', 'rc-1', 'rc-2', 'rc-3'];
   let mgr: Manager | undefined;
   const clients: Array<{ disconnect(): void }> = [];
   try {
     await installCrds(kc);
-    await core.createNamespace({ body: { metadata: { name: ns } } });
+    if (!options.namespace) await core.createNamespace({ body: { metadata: { name: ns } } });
     for (const s of redisCredentialSecrets())
       await core.createNamespacedSecret({ namespace: ns, body: s as k8s.V1Secret });
     for (const n of names) await core.createNamespacedPod({ namespace: ns, body: redisClusterPod(n) as k8s.V1Pod });
@@ -135,13 +139,21 @@ export async function benchRedisCluster(
   } finally {
     for (const c of clients) c.disconnect();
     await mgr?.stop();
-    await core.deleteNamespace({ name: ns }).catch(() => {});
+    if (!options.namespace) await core.deleteNamespace({ name: ns }).catch(() => {});
   }
 }
 
-export function printRedisClusterBench(r: RedisClusterBenchResult): void {
-  console.log('metric                      value');
-  for (const [k, v] of Object.entries(r)) console.log(`${k.padEnd(28)}${v}`);
+export function redisClusterTable(r: RedisClusterBenchResult): string[] {
+  return ['reshard 3 → 4 shards        value', ...Object.entries(r).map(([k, v]) => `${k.padEnd(28)}${v}`)];
+}
+
+/** The section for bench/redis.ts (`npm run bench:redis`): its table and `keysMovedPerSecond`, `writerP99Ms`. */
+export async function benchRedisClusterSection(env: RedisBenchEnv): Promise<RedisBenchSection> {
+  const r = await benchRedisCluster(env.kc, { namespace: await env.namespace('bench-redis-cluster') });
+  return {
+    table: redisClusterTable(r),
+    result: { keysMovedPerSecond: r.keysMovedPerSecond, writerP99Ms: r.writerP99Ms, reshardLostWrites: r.writerLost },
+  };
 }
 
 if (import.meta.main) {
@@ -156,7 +168,7 @@ if (import.meta.main) {
   kc.loadFromFile(state.kubeconfig);
   try {
     const r = await benchRedisCluster(kc);
-    printRedisClusterBench(r);
+    for (const line of redisClusterTable(r)) console.log(line);
     console.log(JSON.stringify(r));
   } finally {
     if (ownDir) {
