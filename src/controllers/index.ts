@@ -8,6 +8,7 @@ import type { ControllerRegistration } from '../runtime/index.ts';
 import type { AddressMode } from './address-mode.ts';
 import { type MusicServiceControllerOptions, musicServiceController } from './musicservice/controller.ts';
 import { type MysqlReplicationOptions, mysqlReplicationController } from './mysqlreplication/controller.ts';
+import { type RedisClusterOptions, redisClusterController } from './rediscluster/controller.ts';
 import { type RedisReplicationOptions, redisReplicationController } from './redisreplication/controller.ts';
 import { shazamqClusterController } from './shazamq/controller.ts';
 import { streamBusClusterController } from './streambus/controller.ts';
@@ -19,6 +20,7 @@ export { resolveAddressMode } from './address-mode.ts';
 export type ControllerName =
   | 'musicservice'
   | 'mysqlreplication'
+  | 'rediscluster'
   | 'redisreplication'
   | 'shazamqcluster'
   | 'streambuscluster';
@@ -28,6 +30,7 @@ export interface OperatorOptions {
   addressMode?: AddressMode;
   musicService?: Omit<MusicServiceControllerOptions, 'addressMode'>;
   mysqlReplication?: Omit<MysqlReplicationOptions, 'addressMode'>;
+  redisCluster?: Omit<RedisClusterOptions, 'addressMode'>;
   redisReplication?: Omit<RedisReplicationOptions, 'addressMode'>;
   /** register only these (tests); default all */
   only?: readonly ControllerName[];
@@ -39,6 +42,7 @@ export function controllers(options: OperatorOptions = {}): ControllerRegistrati
   const all: ControllerRegistration[] = [
     musicServiceController({ ...options.musicService, addressMode }),
     mysqlReplicationController({ ...options.mysqlReplication, addressMode }),
+    redisClusterController({ ...options.redisCluster, addressMode }),
     redisReplicationController({ ...options.redisReplication, addressMode }),
     shazamqClusterController(),
     streamBusClusterController(),

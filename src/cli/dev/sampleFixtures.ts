@@ -7,6 +7,7 @@
  */
 import { encryptCredential } from '../../credentials/aesCtr.ts';
 import { KWOK_NODE_ANNOTATION } from '../../devcluster/cluster.ts';
+import { redisClusterFixtures } from './redisClusterFixtures.ts';
 import { redisReplicationFixtures } from './redisFixtures.ts';
 
 export interface FixtureCredentials {
@@ -26,7 +27,7 @@ export const COMPOSE_INIT_SECRET = 'mysql-semi-sync-init';
 type Obj = Record<string, unknown>;
 
 export function sampleFixtures(c: FixtureCredentials): Obj[] {
-  return [...brokerFixtures(), ...composeFixtures(c), ...redisReplicationFixtures(c)];
+  return [...brokerFixtures(), ...composeFixtures(c), ...redisReplicationFixtures(c), ...redisClusterFixtures()];
 }
 
 function kwokNode(name: string, labels: Record<string, string>, taint: { key: string; value: string }): Obj {

@@ -18,7 +18,9 @@ export type RedisErrorCode =
   /** the source cannot be observed: replicas are left as they are */
   | 'ERR_REDIS_SOURCE_UNREACHABLE'
   /** repointing a node would replace data the source does not have (e.g. a source restarted without its data) */
-  | 'ERR_REDIS_DATA_AT_RISK';
+  | 'ERR_REDIS_DATA_AT_RISK'
+  /** a coordinated CLUSTER FAILOVER that did not make the replica a master in time */
+  | 'ERR_REDIS_FAILOVER_TIMEOUT';
 
 export class RedisEngineError extends EngineError<RedisErrorCode> {}
 
