@@ -5,6 +5,8 @@
  *
  *   replication (bench/redis-replication.ts): 10 RedisReplication switchovers under load — patch → the new
  *   source accepts writes, acknowledged and lost writes.
+ *   cluster (bench/redis-cluster.ts): a RedisCluster reshard 3 → 4 shards under a writer — keys moved per second
+ *   and the writer's latency percentiles.
  *
  * Uses the cluster in $STATECRAFT_CLUSTER_DIR if it runs, else starts (and stops) a private one.
  */
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { installCrds } from '../src/apis/install.ts';
 import { clusterDown, clusterUp, isRunning, readState } from '../src/devcluster/cluster.ts';
+import { benchRedisClusterSection } from './redis-cluster.ts';
 import { benchRedisReplication } from './redis-replication.ts';
 
 /** What a section gets: the cluster's client config and a way to make a namespace that is deleted at the end. */
@@ -50,7 +53,7 @@ const env: RedisBenchEnv = {
 };
 try {
   await installCrds(kc);
-  const sections: RedisBenchSection[] = [await benchRedisReplication(env)];
+  const sections: RedisBenchSection[] = [await benchRedisReplication(env), await benchRedisClusterSection(env)];
   for (const s of sections) for (const line of s.table) console.log(line);
   console.log(JSON.stringify(Object.assign({}, ...sections.map((s) => s.result))));
 } finally {
