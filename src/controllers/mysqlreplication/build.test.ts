@@ -3,17 +3,14 @@ import { test } from 'node:test';
 import { nodeState, replicationState } from '../../../test/fixtures/mysql-node-state.ts';
 import type { MysqlReplication } from '../../apis/mysqlreplication.ts';
 import type { NodeState } from '../../engines/mysql/index.ts';
-import { resolveAddressMode } from '../address-mode.ts';
 import {
   buildServices,
   desiredTopology,
   judgeNodes,
   NAME_LABEL,
-  nodeAddresses,
   nodesOf,
   podLabels,
   READONLY_LABEL,
-  skipReconcile,
   topologyStatus,
 } from './build.ts';
 
@@ -69,14 +66,6 @@ const replica = (lag: number | null, over: Partial<NodeState> = {}) =>
     }),
     ...over,
   });
-
-test('skip annotation: both spellings, any value but "false"', () => {
-  assert.equal(skipReconcile(undefined), false);
-  assert.equal(skipReconcile({ 'compose-operator/skip.reconcile': 'true' }), true);
-  assert.equal(skipReconcile({ 'compose-operator.skip.reconcile': 'yes' }), true);
-  assert.equal(skipReconcile({ 'compose-operator/skip.reconcile': 'false' }), false);
-  assert.equal(skipReconcile({ 'compose-operator/skip.reconcile': '' }), true);
-});
 
 test('Services: readwrite always, readonly only with non-isolated replicas; selector, port, owner', () => {
   const { apply, remove } = buildServices(cr());
@@ -169,18 +158,4 @@ test('desired topology for the engine', () => {
     { name: 'n2', isolated: false },
   ]);
   assert.equal(nodesOf(cr()).length, 3);
-});
-
-test('address mode: auto picks host in a pod and pod-ip outside; pod-ip needs the pod IP', () => {
-  assert.equal(resolveAddressMode(undefined, true), 'host');
-  assert.equal(resolveAddressMode(undefined, false), 'pod-ip');
-  assert.equal(resolveAddressMode('auto', true), 'host');
-  assert.equal(resolveAddressMode('host', false), 'host');
-  assert.equal(resolveAddressMode('pod-ip', true), 'pod-ip');
-  assert.throws(() => resolveAddressMode('dns', false), /auto, host or pod-ip, got 'dns'/);
-  const nodes = nodesOf(cr());
-  assert.deepEqual(nodeAddresses(nodes, 'host', () => undefined).addresses.n1, { host: 'n1.ns.svc', port: 3306 });
-  const byIp = nodeAddresses(nodes, 'pod-ip', (n) => (n === 'n2' ? undefined : `127.0.0.${n.slice(1)}`));
-  assert.deepEqual(byIp.addresses.n1, { host: '127.0.0.1', port: 3306 });
-  assert.match(byIp.missing.n2, /pod n2 has no IP/);
 });

@@ -2,20 +2,14 @@
  * Pure desired state of a MysqlReplication: pod labels, the read-write / read-only Services, the engine's desired
  * topology and the status, all from the CR and what the engine observed. No I/O; unit-tested in build.test.ts.
  */
-import { SKIP_RECONCILE_ANNOTATIONS } from '../../apis/annotations.ts';
 import type { MysqlReplication, MysqlReplicationTopologyNode } from '../../apis/mysqlreplication.ts';
 import type { DesiredTopology, NodeAddress, NodeState } from '../../engines/mysql/index.ts';
 import { errantGtids } from '../../engines/mysql/index.ts';
-import { controllerReference } from '../../runtime/index.ts';
-import type { AddressMode } from '../address-mode.ts';
+import { buildRoleServices, roleLabels } from '../compose/index.ts';
 
-export const NAME_LABEL = 'compose-operator/mysql-replication.name';
-export const READONLY_LABEL = 'compose-operator/mysql-replication.readonly';
-
-/** compose-operator's skip annotation, in both spellings: any value but "false" skips database changes. */
-export function skipReconcile(annotations: Record<string, string> | undefined): boolean {
-  return SKIP_RECONCILE_ANNOTATIONS.some((k) => annotations?.[k] !== undefined && annotations[k] !== 'false');
-}
+export const LABELS = roleLabels('mysql-replication');
+export const NAME_LABEL = LABELS.name;
+export const READONLY_LABEL = LABELS.readonly;
 
 export interface NodeRef {
   name: string;
@@ -36,29 +30,6 @@ export function nodesOf(cr: MysqlReplication): NodeRef[] {
       role: 'replica' as const,
     })),
   ];
-}
-
-/**
- * Addresses by node name in an address mode (see ../address-mode.ts); a node whose pod has no IP yet (pod-ip mode)
- * is missing, with the reason in `missing`.
- */
-export function nodeAddresses(
-  nodes: readonly NodeRef[],
-  mode: AddressMode,
-  podIp: (name: string) => string | undefined,
-): { addresses: Record<string, NodeAddress>; missing: Record<string, string> } {
-  const addresses: Record<string, NodeAddress> = {};
-  const missing: Record<string, string> = {};
-  for (const n of nodes) {
-    if (mode === 'host') {
-      addresses[n.name] = { host: n.host, port: n.port };
-      continue;
-    }
-    const ip = podIp(n.name);
-    if (ip) addresses[n.name] = { host: ip, port: n.port };
-    else missing[n.name] = `pod ${n.name} has no IP (address mode pod-ip)`;
-  }
-  return { addresses, missing };
 }
 
 export function desiredTopology(
@@ -157,30 +128,15 @@ export function podLabels(
   return out;
 }
 
-export const readwriteServiceName = (cr: MysqlReplication) => `${cr.metadata.name}-readwrite`;
-export const readonlyServiceName = (cr: MysqlReplication) => `${cr.metadata.name}-readonly`;
-
 /** `<cr>-readwrite` always, `<cr>-readonly` while there are non-isolated replicas. */
 export function buildServices(cr: MysqlReplication): { apply: Record<string, unknown>[]; remove: string[] } {
-  const owner = controllerReference(cr);
-  const service = (name: string, readonly: 'true' | 'false') => ({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: cr.metadata.namespace, ownerReferences: [owner] },
-    spec: {
-      type: cr.spec.service?.type ?? 'ClusterIP',
-      selector: { [READONLY_LABEL]: readonly, [NAME_LABEL]: cr.metadata.name! },
-      ports: [{ name: 'mysql', port: cr.spec.source.port, targetPort: cr.spec.source.port, protocol: 'TCP' }],
-    },
+  return buildRoleServices(cr, {
+    labels: LABELS,
+    type: cr.spec.service?.type,
+    port: cr.spec.source.port,
+    portName: 'mysql',
+    hasReadReplicas: (cr.spec.replica ?? []).some((r) => !r.isolated),
   });
-  const hasReplicas = (cr.spec.replica ?? []).some((r) => !r.isolated);
-  return {
-    apply: [
-      service(readwriteServiceName(cr), 'false'),
-      ...(hasReplicas ? [service(readonlyServiceName(cr), 'true')] : []),
-    ],
-    remove: hasReplicas ? [] : [readonlyServiceName(cr)],
-  };
 }
 
 export function topologyStatus(

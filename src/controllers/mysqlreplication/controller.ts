@@ -8,7 +8,7 @@
  */
 
 import type { MysqlReplication } from '../../apis/mysqlreplication.ts';
-import { type Credential, CredentialError, credentialFromSecret } from '../../credentials/index.ts';
+import type { Credential } from '../../credentials/index.ts';
 import {
   applySteps,
   connectNode,
@@ -30,18 +30,17 @@ import {
 } from '../../runtime/index.ts';
 import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
 import {
-  buildServices,
-  desiredTopology,
-  judgeNodes,
-  NAME_LABEL,
+  applyPodLabels,
+  credentialFailureReason,
+  namedPods,
   nodeAddresses,
-  nodesOf,
-  podLabels,
+  readComposeCredentials,
   readonlyServiceName,
   readwriteServiceName,
+  secretsOf,
   skipReconcile,
-  topologyStatus,
-} from './build.ts';
+} from '../compose/index.ts';
+import { buildServices, desiredTopology, judgeNodes, NAME_LABEL, nodesOf, podLabels, topologyStatus } from './build.ts';
 
 export const MYSQL_REPLICATION: GroupVersionKind = {
   apiVersion: 'upm.syntropycloud.io/v1alpha1',
@@ -61,12 +60,6 @@ export interface MysqlReplicationOptions {
   connectTimeoutMs?: number;
 }
 
-/** The AES key Secret a CR reads (compose-operator's defaults). */
-const aesSecretOf = (cr: MysqlReplication) => ({
-  name: cr.spec.aesSecret?.name ?? 'aes-secret-key',
-  key: cr.spec.aesSecret?.key ?? 'AES_SECRET_KEY',
-});
-
 export function mysqlReplicationController(options: MysqlReplicationOptions = {}): ControllerRegistration {
   const resyncMs = options.resyncMs ?? 10_000;
   const addressMode = options.addressMode ?? resolveAddressMode(undefined);
@@ -78,9 +71,7 @@ export function mysqlReplicationController(options: MysqlReplicationOptions = {}
         .for(MYSQL_REPLICATION)
         .owns(SERVICE)
         .watches(POD, { referencedBy: (cr) => nodesOf(cr as MysqlReplication).map((n) => n.name) })
-        .watches(SECRET, {
-          referencedBy: (cr) => [(cr as MysqlReplication).spec.secret.name, aesSecretOf(cr as MysqlReplication).name],
-        })
+        .watches(SECRET, { referencedBy: (cr) => secretsOf(cr as MysqlReplication) })
         .withOptions({ maxConcurrentReconciles: 10 })
         .reconcile<MysqlReplication>(async (ctx, cr) => {
           await reconcileOne(mgr, ctx, cr, {
@@ -100,32 +91,12 @@ interface PassOptions {
   connectTimeoutMs?: number;
 }
 
-async function readCredentials(
-  mgr: Manager,
-  cr: MysqlReplication,
-): Promise<{ admin: Credential; replication: Credential }> {
-  const ns = cr.metadata.namespace;
-  const aes = aesSecretOf(cr);
-  const aesSecret = await mgr.cache.get<KubeObject & { data?: Record<string, string> }>(SECRET, ns, aes.name);
-  if (!aesSecret)
-    throw new CredentialError('ERR_CREDENTIAL_SECRET_KEY_MISSING', `AES key Secret ${aes.name} not found`);
-  const keyB64 = aesSecret.data?.[aes.key];
-  if (keyB64 === undefined)
-    throw new CredentialError('ERR_CREDENTIAL_SECRET_KEY_MISSING', `Secret ${aes.name} has no key '${aes.key}'`);
-  const key = Buffer.from(keyB64, 'base64');
-  const secret = await mgr.cache.get<KubeObject & { data?: Record<string, string> }>(SECRET, ns, cr.spec.secret.name);
-  if (!secret)
-    throw new CredentialError(
-      'ERR_CREDENTIAL_SECRET_KEY_MISSING',
-      `credentials Secret ${cr.spec.secret.name} not found`,
-    );
-  const adminUser = cr.spec.secret.mysql ?? 'mysql';
-  const replUser = cr.spec.secret.replication ?? 'replication';
-  return {
-    admin: credentialFromSecret(secret.data, adminUser, key, cr.spec.secret.name),
-    replication: credentialFromSecret(secret.data, replUser, key, cr.spec.secret.name),
-  };
-}
+/** compose-operator's defaults: the admin login is `mysql`, the replication login `replication`. */
+const readCredentials = (mgr: Manager, cr: MysqlReplication) =>
+  readComposeCredentials(mgr, cr, {
+    admin: cr.spec.secret.mysql ?? 'mysql',
+    replication: cr.spec.secret.replication ?? 'replication',
+  });
 
 async function reconcileOne(
   mgr: Manager,
@@ -151,10 +122,7 @@ async function reconcileOne(
   try {
     creds = await readCredentials(mgr, cr);
   } catch (err) {
-    const reason =
-      err instanceof CredentialError && err.code === 'ERR_CREDENTIAL_IMPLAUSIBLE_PLAINTEXT'
-        ? 'WrongAesKey'
-        : 'CredentialsUnavailable';
+    const reason = credentialFailureReason(err);
     const message = (err as Error).message;
     topologyFailed(reason, message);
     ctx.event({ type: 'Warning', reason: 'ErrSynced', action: 'Reconcile', note: message });
@@ -164,11 +132,11 @@ async function reconcileOne(
 
   // --- addresses and connections ---
   const nodes = nodesOf(cr);
-  const pods = new Map<string, KubeObject & { status?: { podIP?: string } }>();
-  for (const n of nodes) {
-    const p = await mgr.cache.get<KubeObject & { status?: { podIP?: string } }>(POD, cr.metadata.namespace, n.name);
-    if (p) pods.set(n.name, p);
-  }
+  const pods = await namedPods(
+    mgr,
+    cr.metadata.namespace,
+    nodes.map((n) => n.name),
+  );
   const { addresses, missing } = nodeAddresses(
     nodes,
     o.addressMode,
@@ -206,9 +174,9 @@ async function reconcileOne(
       const steps = planTopology(desired, observed);
       if (steps.some((s) => s.kind === 'switchover' || s.kind === 'promote')) {
         // fail closed while roles move: no pod carries the read-write label
-        await applyLabels(
+        await applyPodLabels(
           mgr,
-          cr,
+          cr.metadata.namespace,
           Object.fromEntries(nodes.map((n) => [n.name, { [NAME_LABEL]: cr.metadata.name! }])),
           pods,
         );
@@ -234,7 +202,7 @@ async function reconcileOne(
     const { observed, errors } = await observeTopology(sessions, desired);
     for (const [name, e] of Object.entries(errors)) problems.push(`${name}: ${e.message}`);
     const verdicts = judgeNodes(cr, observed, addresses);
-    const labelsOk = await applyLabels(mgr, cr, podLabels(cr, verdicts), pods).then(
+    const labelsOk = await applyPodLabels(mgr, cr.metadata.namespace, podLabels(cr, verdicts), pods).then(
       () => true,
       (err: unknown) => {
         problems.push(`labels: ${(err as Error).message}`);
@@ -364,17 +332,5 @@ function reportSteps(ctx: ObjectContext<MysqlReplication>, results: StepResult[]
       action: 'Reconcile',
       note: `applied ${results.map((r) => r.step.kind).join(', ')}`,
     });
-  }
-}
-
-async function applyLabels(
-  mgr: Manager,
-  cr: MysqlReplication,
-  labels: Record<string, Record<string, string>>,
-  pods: Map<string, KubeObject>,
-): Promise<void> {
-  for (const [name, l] of Object.entries(labels)) {
-    if (!pods.has(name)) continue;
-    await mgr.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: cr.metadata.namespace, labels: l } });
   }
 }
