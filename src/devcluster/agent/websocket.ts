@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC11B65';
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const OP = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
 /**
@@ -115,9 +115,7 @@ export class WebSocketServerConnection {
 }
 
 /** One frame from the start of `buf`, or undefined when it is not complete yet. */
-export function parseFrame(
-  buf: Buffer,
-): { fin: boolean; opcode: number; payload: Buffer; size: number } | undefined {
+export function parseFrame(buf: Buffer): { fin: boolean; opcode: number; payload: Buffer; size: number } | undefined {
   if (buf.length < 2) return undefined;
   const fin = (buf[0] & 0x80) !== 0;
   const opcode = buf[0] & 0x0f;
