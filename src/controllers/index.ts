@@ -8,6 +8,7 @@ import type { ControllerRegistration } from '../runtime/index.ts';
 import type { AddressMode } from './address-mode.ts';
 import { type MusicServiceControllerOptions, musicServiceController } from './musicservice/controller.ts';
 import { type MysqlReplicationOptions, mysqlReplicationController } from './mysqlreplication/controller.ts';
+import { type PostgresReplicationOptions, postgresReplicationController } from './postgresreplication/controller.ts';
 import { shazamqClusterController } from './shazamq/controller.ts';
 import { streamBusClusterController } from './streambus/controller.ts';
 
@@ -15,13 +16,19 @@ export type { AddressMode } from './address-mode.ts';
 export { resolveAddressMode } from './address-mode.ts';
 
 /** Controller names, as registered (metrics label `controller`, log field, event source). */
-export type ControllerName = 'musicservice' | 'mysqlreplication' | 'shazamqcluster' | 'streambuscluster';
+export type ControllerName =
+  | 'musicservice'
+  | 'mysqlreplication'
+  | 'postgresreplication'
+  | 'shazamqcluster'
+  | 'streambuscluster';
 
 export interface OperatorOptions {
   /** how every database controller reaches database pods (`statecraft run --address-mode`); default: auto */
   addressMode?: AddressMode;
   musicService?: Omit<MusicServiceControllerOptions, 'addressMode'>;
   mysqlReplication?: Omit<MysqlReplicationOptions, 'addressMode'>;
+  postgresReplication?: Omit<PostgresReplicationOptions, 'addressMode'>;
   /** register only these (tests); default all */
   only?: readonly ControllerName[];
 }
@@ -32,6 +39,7 @@ export function controllers(options: OperatorOptions = {}): ControllerRegistrati
   const all: ControllerRegistration[] = [
     musicServiceController({ ...options.musicService, addressMode }),
     mysqlReplicationController({ ...options.mysqlReplication, addressMode }),
+    postgresReplicationController({ ...options.postgresReplication, addressMode }),
     shazamqClusterController(),
     streamBusClusterController(),
   ];

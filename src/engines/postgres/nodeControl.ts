@@ -18,6 +18,8 @@ export interface NodeControl {
 }
 
 const sh = (script: string) => ['sh', '-c', script];
+/** Fails the script when the container has no PGDATA (the official image sets it). */
+const NEED_PGDATA = '[ -n "$PGDATA" ] || { echo "PGDATA is not set" >&2; exit 2; }';
 
 /**
  * Turns the node into a standby at its next start and stops it now with a fast shutdown (SIGINT to the
@@ -29,7 +31,7 @@ export function stopAsStandbyCommand(): string[] {
   return sh(
     [
       'set -e',
-      ': "${PGDATA:?PGDATA is not set}"',
+      NEED_PGDATA,
       'touch "$PGDATA/standby.signal"',
       'chown --reference="$PGDATA" "$PGDATA/standby.signal" 2>/dev/null || true',
       'pid=$(head -1 "$PGDATA/postmaster.pid")',
@@ -45,7 +47,7 @@ export function allowReplicationCommand(user: string): string[] {
   return sh(
     [
       'set -e',
-      ': "${PGDATA:?PGDATA is not set}"',
+      NEED_PGDATA,
       `grep -qxF '${line}' "$PGDATA/pg_hba.conf" || printf '\\n# statecraft: standbys stream WAL\\n%s\\n' '${line}' >> "$PGDATA/pg_hba.conf"`,
     ].join('\n'),
   );
@@ -64,7 +66,7 @@ export function rebuildCommand(primary: { host: string; port: number }, user: st
   return sh(
     [
       'set -e',
-      ': "${PGDATA:?PGDATA is not set}"',
+      NEED_PGDATA,
       'IFS= read -r PGPASSWORD; export PGPASSWORD',
       'if mountpoint -q "$PGDATA" 2>/dev/null; then echo "PGDATA $PGDATA is a mount point; it cannot be swapped" >&2; exit 3; fi',
       'owner=$(stat -c %u:%g "$PGDATA")',
