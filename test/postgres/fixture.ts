@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
 import { parse } from 'yaml';
-import type { PostgresReplication } from '../../src/apis/postgresreplication.ts';
 import { installCrds } from '../../src/apis/install.ts';
+import type { PostgresReplication } from '../../src/apis/postgresreplication.ts';
 import {
   POSTGRES_ADMIN_USER,
   POSTGRES_NODES,
@@ -21,7 +21,11 @@ import { startManager } from '../runtime/support.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
 
-export const CREDS = { aesKey: 'k3y-0123456789abcdef0123456789ab', adminPassword: "Adm'n-pw", replicationPassword: 'R3pl-pw' };
+export const CREDS = {
+  aesKey: 'k3y-0123456789abcdef0123456789ab',
+  adminPassword: "Adm'n-pw",
+  replicationPassword: 'R3pl-pw',
+};
 const GROUP = 'upm.syntropycloud.io';
 
 export function sampleCr(): PostgresReplication {

@@ -22,14 +22,19 @@ test('PostgresReplication: sample ready, data on standbys, Services, 5 switchove
   await primary.query('CREATE TABLE w (id int PRIMARY KEY)');
   await primary.end();
   for (const n of ['pg-node-1', 'pg-node-2']) {
-    await eventually(`table visible on ${n}`, async () => {
-      const c = await s.connect(n);
-      try {
-        return (await c.query("SELECT to_regclass('public.w') AS t")).rows[0].t === 'w';
-      } finally {
-        await c.end();
-      }
-    }, 30_000, 100);
+    await eventually(
+      `table visible on ${n}`,
+      async () => {
+        const c = await s.connect(n);
+        try {
+          return (await c.query("SELECT to_regclass('public.w') AS t")).rows[0].t === 'w';
+        } finally {
+          await c.end();
+        }
+      },
+      30_000,
+      100,
+    );
   }
 
   await t.test('5 switchovers under a writer: every acknowledged commit survives', async () => {
@@ -54,6 +59,9 @@ test('PostgresReplication: sample ready, data on standbys, Services, 5 switchove
       }
       await c?.end().catch(() => {});
     })();
+    t.after(() => {
+      stop = true;
+    });
     const order = ['pg-node-1', 'pg-node-0', 'pg-node-2', 'pg-node-0', 'pg-node-1'];
     let timeline = ready.status?.topology?.['pg-node-0']?.timeline ?? 1;
     let current = 'pg-node-0';
@@ -63,9 +71,14 @@ test('PostgresReplication: sample ready, data on standbys, Services, 5 switchove
       const standbys = ['pg-node-0', 'pg-node-1', 'pg-node-2']
         .filter((n) => n !== to)
         .map((n) => ({ name: n, host: `${n}.default.svc.cluster.local`, port: 5432 }));
-      await s.patch({ spec: { primary: { name: to, host: `${to}.default.svc.cluster.local`, port: 5432 }, standby: standbys } });
+      await s.patch({
+        spec: { primary: { name: to, host: `${to}.default.svc.cluster.local`, port: 5432 }, standby: standbys },
+      });
       target = to;
-      const after = await s.waitReady(`switchover to ${to} complete`, 120_000);
+      const after = await s.waitReady(`switchover to ${to} complete`, 120_000).catch(async (err) => {
+        stop = true;
+        throw new Error(`${(err as Error).message}; status: ${JSON.stringify((await s.get()).status)}`);
+      });
       const topo = after.status!.topology!;
       assert.equal(topo[to].role, 'Primary');
       assert.ok(topo[to].timeline! > timeline, `timeline advanced on ${to}`);

@@ -7,6 +7,7 @@
  */
 import { encryptCredential } from '../../credentials/aesCtr.ts';
 import { KWOK_NODE_ANNOTATION } from '../../devcluster/cluster.ts';
+import { postgresFixtures } from './postgresFixtures.ts';
 
 export interface FixtureCredentials {
   /** 32 characters: compose-operator uses the key string's raw bytes */
@@ -23,7 +24,15 @@ export const COMPOSE_INIT_SECRET = 'mysql-semi-sync-init';
 type Obj = Record<string, unknown>;
 
 export function sampleFixtures(c: FixtureCredentials): Obj[] {
-  return [...brokerFixtures(), ...composeFixtures(c)];
+  return [
+    ...brokerFixtures(),
+    ...composeFixtures(c),
+    // the AES key Secret is composeFixtures'; the PostgreSQL superuser shares the run's root password
+    ...postgresFixtures(
+      { aesKey: c.aesKey, adminPassword: c.rootPassword, replicationPassword: c.replicationPassword },
+      { withAesKey: false },
+    ),
+  ];
 }
 
 function kwokNode(name: string, labels: Record<string, string>, taint: { key: string; value: string }): Obj {

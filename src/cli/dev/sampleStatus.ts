@@ -62,6 +62,11 @@ const RULES: Record<string, KindRule> = {
     state: (s) => (s.ready === undefined ? undefined : s.ready ? 'Ready' : 'NotReady'),
     conditions: ['TopologyReady', 'ResourceReady'],
   },
+  PostgresReplication: {
+    converged: (s) => s.ready === true,
+    state: (s) => (s.ready === undefined ? undefined : s.ready ? 'Ready' : 'NotReady'),
+    conditions: ['TopologyReady', 'ResourceReady'],
+  },
   ShazamqCluster: BROKERS,
   StreamBusCluster: BROKERS,
 };

@@ -94,16 +94,17 @@ export function judgeNodes(
       continue;
     }
     const separate = primary && st.systemIdentifier !== primary.systemIdentifier;
-    const diverged = primary
-      ? separate
-        ? `a separate PostgreSQL cluster (system identifier ${st.systemIdentifier}); rebuild: ${rebuildHint(cr)}`
-        : divergence(st, primary) && `${divergence(st, primary)}; rebuild: ${rebuildHint(cr)}`
-      : undefined;
+    const follows = followsAddress(st, addresses[primaryName], n.name);
     const streaming =
       st.inRecovery &&
       st.walReceiver?.status === 'streaming' &&
-      followsAddress(st, addresses[primaryName], n.name) &&
+      follows &&
       (!primary || st.timeline === primary.timeline);
+    // as the planner: divergence is judged for a standby that follows the primary yet does not stream
+    const why = primary && !separate && follows && !streaming ? divergence(st, primary) : undefined;
+    const diverged = separate
+      ? `a separate PostgreSQL cluster (system identifier ${st.systemIdentifier}); rebuild: ${rebuildHint(cr)}`
+      : why && `${why}; rebuild: ${rebuildHint(cr)}`;
     const reason = diverged
       ? `diverged: ${diverged}`
       : !st.inRecovery

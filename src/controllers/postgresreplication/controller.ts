@@ -225,7 +225,14 @@ async function reconcileOne(
       }
       if (steps.length) {
         ctx.signal.throwIfAborted();
-        ctx.log.info({ steps: steps.map((s) => s.kind) }, 'applying topology steps');
+        ctx.log.info(
+          {
+            steps: steps.map((s) =>
+              s.kind === 'blocked' ? `blocked ${s.node}: ${s.message}` : `${s.kind} ${'node' in s ? s.node : s.to}`,
+            ),
+          },
+          'applying topology steps',
+        );
         results.push(
           ...(await applySteps(sessions, steps, {
             desired,

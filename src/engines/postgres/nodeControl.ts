@@ -56,7 +56,7 @@ export function allowReplicationCommand(user: string): string[] {
 /**
  * Rebuilds the node's data directory from the primary while its (diverged, read-only) server keeps running:
  * pg_basebackup into `$PGDATA.rebuild` (password on stdin, never in argv), then — only once the copy is complete —
- * swap the directories and stop the old server, so the container restarts on the copy as a standby
+ * swap the directories and stop the old server at once, so the container restarts on the copy as a standby
  * (pg_basebackup -R writes standby.signal). No time limit: a large copy takes as long as it takes. pg_rewind is
  * not used because it needs the server stopped, and stopping it ends the container. PGDATA must not be a mount
  * point itself (a sub-directory of the volume, as the image's docs recommend), since it is renamed.
@@ -78,7 +78,9 @@ export function rebuildCommand(primary: { host: string; port: number }, user: st
       'pid=$(head -1 "$PGDATA/postmaster.pid" 2>/dev/null || true)',
       'mv "$PGDATA" "$PGDATA.diverged"',
       'mv "$PGDATA.rebuild" "$PGDATA"',
-      '[ -n "$pid" ] && kill -INT "$pid" || true',
+      // immediate shutdown: the discarded server must not write a checkpoint, since PostgreSQL writes pg_control
+      // by its absolute data directory path, which now names the copy
+      '[ -n "$pid" ] && kill -QUIT "$pid" || true',
     ].join('\n'),
   );
 }

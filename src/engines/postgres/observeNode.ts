@@ -123,7 +123,11 @@ export async function observeNode(s: Session, replicationUser?: string): Promise
     await s.query('SELECT slot_name, slot_type, active FROM pg_replication_slots', [], 'reading slots')
   ).map((x) => ({ name: String(x.slot_name), type: String(x.slot_type), active: x.active === true }));
   const checkpointTli = Number(r.checkpoint_tli);
-  const timeline = inRecovery ? (walReceiver?.receivedTli ?? checkpointTli) : (num(r.current_tli) ?? checkpointTli);
+  // a standby's replay timeline is not exposed: while streaming it is the receiver's; otherwise the last
+  // restartpoint's is a lower bound (divergence is judged only for standbys that follow the primary yet do not stream)
+  const timeline = inRecovery
+    ? Math.max(walReceiver?.receivedTli ?? 0, checkpointTli)
+    : (num(r.current_tli) ?? checkpointTli);
   let history: TimelineSwitch[] = [];
   if (!inRecovery && timeline > 1) {
     const file = `pg_wal/${timeline.toString(16).toUpperCase().padStart(8, '0')}.history`;

@@ -185,7 +185,13 @@ export function planTopology(desired: DesiredTopology, observed: ObservedTopolog
       );
       continue;
     }
-    const diverged = divergence(st, primary);
+    if (!followsAddress(st, desired.replicationAddress[primaryName], name)) {
+      // (re)pointing comes first: a standby's own timeline is only known once it streams again
+      steps.push({ kind: 'followPrimary', node: name, primary: primaryName });
+      continue;
+    }
+    // it follows the primary but does not stream: the timelines say whether it can
+    const diverged = st.walReceiver?.status === 'streaming' ? undefined : divergence(st, primary);
     if (diverged) {
       steps.push(
         desired.rebuildDiverged
@@ -197,10 +203,6 @@ export function planTopology(desired: DesiredTopology, observed: ObservedTopolog
               message: `standby ${name} diverged from the primary ${primaryName} (${diverged})`,
             },
       );
-      continue;
-    }
-    if (!followsAddress(st, desired.replicationAddress[primaryName], name)) {
-      steps.push({ kind: 'followPrimary', node: name, primary: primaryName });
     }
   }
   return steps;
