@@ -75,7 +75,7 @@ try {
     logger: pino({ level: 'silent' }),
   });
   mgr.add(
-    ...controllers({ addressMode: 'pod-ip', postgresReplication: { resyncMs: 1000 }, only: ['postgresreplication'] }),
+    ...controllers({ addressMode: 'pod-ip', postgresReplication: { resyncMs: 5000 }, only: ['postgresreplication'] }),
   );
   mgr.start().catch(() => {});
   const cr = parse(readFileSync(new URL('../samples/compose-postgresreplication.yaml', import.meta.url), 'utf8'));
