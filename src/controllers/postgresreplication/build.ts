@@ -90,7 +90,8 @@ export function judgeNodes(
       continue;
     }
     if (n.isolated) {
-      out[n.name] = { ready: st.inRecovery, serveReads: false, reason: st.inRecovery ? undefined : 'not a standby' };
+      // isolated: cut off from replication and from both Services; reachable is all it has to be
+      out[n.name] = { ready: true, serveReads: false };
       continue;
     }
     const separate = primary && st.systemIdentifier !== primary.systemIdentifier;
