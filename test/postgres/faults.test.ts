@@ -76,6 +76,7 @@ test('PostgresReplication faults: rpl_sync waits for its standby; failover by sp
     await s.waitReady('async with two standbys', 120_000);
     // the primary hangs (as a dead machine would: connections time out)
     await signalPod(s.ns, 'pg-node-0', 'SIGSTOP');
+    t.after(() => signalPod(s.ns, 'pg-node-0', 'SIGCONT').catch(() => {}));
     await s.patch({ spec: { primary: host('pg-node-1'), standby: [host('pg-node-0'), host('pg-node-2')] } });
     let rwSeenOnOld = false;
     let watching = true;

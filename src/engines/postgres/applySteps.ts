@@ -120,13 +120,13 @@ async function applyStep(
         }
         await sleep(100);
       }
-      const [p] = await s.query('SELECT pg_promote(true, 60) AS ok', [], 'promoting');
+      const [p] = await s.query('SELECT pg_promote(true, 8) AS ok', [], 'promoting');
       if (p?.ok !== true) {
         return {
           step,
           ok: false,
           code: 'ERR_POSTGRES_PROMOTE_FAILED',
-          message: `${step.node}: pg_promote() timed out`,
+          message: `${step.node}: pg_promote() did not finish in 8 s`,
         };
       }
       await s.query('ALTER SYSTEM RESET default_transaction_read_only');

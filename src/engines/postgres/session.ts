@@ -29,6 +29,8 @@ export interface ConnectOptions {
   /** other secrets statements on this session may carry (the replication password), scrubbed from errors */
   secrets?: string[];
   database?: string;
+  /** client-side limit per statement; default 10 s */
+  queryTimeoutMs?: number;
 }
 
 export const MIN_VERSION = 130000;
@@ -45,6 +47,8 @@ export async function connectNode(address: NodeAddress, login: Login, options: C
     database: options.database ?? 'postgres',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     application_name: 'statecraft',
+    // a hung server (stopped, partitioned) must not hold a reconcile forever
+    query_timeout: options.queryTimeoutMs ?? 10_000,
   });
   // a dropped connection must not crash the process; the next query reports it
   client.on('error', () => {});

@@ -162,9 +162,9 @@ export async function switchover(sessions: Record<string, Session | undefined>, 
   }
 
   // 6. promote
-  const [p] = await cand.query('SELECT pg_promote(true, 60) AS ok', [], 'promoting the candidate');
+  const [p] = await cand.query('SELECT pg_promote(true, 8) AS ok', [], 'promoting the candidate');
   if (p?.ok !== true) {
-    throw new PostgresEngineError('ERR_POSTGRES_PROMOTE_FAILED', `${i.to}: pg_promote() did not finish in 60 s`);
+    throw new PostgresEngineError('ERR_POSTGRES_PROMOTE_FAILED', `${i.to}: pg_promote() did not finish in 8 s`);
   }
   const writeUnavailableMs = Date.now() - fencedAt;
   log(`switchover ${i.from} → ${i.to}: promoted after ${writeUnavailableMs} ms`);
@@ -208,7 +208,7 @@ async function returnToService(i: SwitchoverInput, node: string): Promise<void> 
     try {
       s = await i.openSession(node);
       const r = await one(s, 'SELECT pg_is_in_recovery() AS rec', 'probe');
-      if (r.rec === true) await s.query('SELECT pg_promote(true, 60)', [], 'returning the old primary to service');
+      if (r.rec === true) await s.query('SELECT pg_promote(true, 8)', [], 'returning the old primary to service');
       await unfence(s);
       return;
     } catch {
