@@ -78,6 +78,13 @@ test('PostgresReplication faults: rpl_sync waits for its standby; failover by sp
     await signalPod(s.ns, 'pg-node-0', 'SIGSTOP');
     t.after(() => signalPod(s.ns, 'pg-node-0', 'SIGCONT').catch(() => {}));
     await s.patch({ spec: { primary: host('pg-node-1'), standby: [host('pg-node-0'), host('pg-node-2')] } });
+    await eventually(
+      'pg-node-1 promoted',
+      async () => (await s.get()).status?.topology?.['pg-node-1']?.role === 'Primary',
+      60_000,
+      200,
+    );
+    // from the promotion on, the old primary must never carry the read-write label again
     let rwSeenOnOld = false;
     let watching = true;
     const labelWatch = (async () => {
@@ -87,12 +94,6 @@ test('PostgresReplication faults: rpl_sync waits for its standby; failover by sp
         await sleep(100);
       }
     })();
-    await eventually(
-      'pg-node-1 promoted',
-      async () => (await s.get()).status?.topology?.['pg-node-1']?.role === 'Primary',
-      60_000,
-      200,
-    );
     const c = await s.connect('pg-node-1');
     await c.query('INSERT INTO w VALUES (3)');
     await c.end();
