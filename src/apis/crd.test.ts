@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -20,17 +19,6 @@ import {
   streamBusClusterSpecWithDefaults,
 } from './index.ts';
 import { applyDefaults } from './schema.ts';
-
-const CRD_DIR = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'deploy', 'crds');
-
-test('deploy/crds is up to date with src/apis (run `npm run gen` when this fails)', async () => {
-  const expected = crdFiles();
-  const present = (await readdir(CRD_DIR)).filter((f) => f.endsWith('.yaml')).sort();
-  assert.deepEqual(present, [...expected.keys()].sort(), 'the set of CRD files');
-  for (const [name, text] of expected) {
-    assert.equal(await readFile(join(CRD_DIR, name), 'utf8'), text, `deploy/crds/${name} is stale`);
-  }
-});
 
 test('every kind has a unique CRD name, status subresource and an Age column', () => {
   assert.equal(new Set(kinds.map((k) => k.crdName)).size, kinds.length);

@@ -5,7 +5,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StatecraftError } from '../runtime/errors.ts';
 import { binDir, cacheDir } from './paths.ts';
-import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION, stagingVersion } from './versions.ts';
+import { ETCD_VERSION, HELM_VERSION, KUBERNETES_VERSION, KWOK_VERSION, stagingVersion } from './versions.ts';
 
 /** A build that could not finish: one message a person can act on, and where the full log is. */
 export class BuildError extends StatecraftError {
@@ -23,6 +23,7 @@ export interface Binaries {
   kubeScheduler: string;
   kubectl: string;
   kwok: string;
+  helm: string;
 }
 
 export type Progress = (line: string) => void;
@@ -50,6 +51,7 @@ export async function ensureBinaries(progress: Progress = () => {}): Promise<Bin
   const kube = await timed('kubernetes', () => ensureKubernetes(progress), kubernetesPaths());
   const etcd = await timed('etcd', () => ensureEtcd(progress), etcdPath());
   const kwok = await timed('kwok', () => ensureKwok(progress), kwokPath());
+  const helm = await timed('helm', () => ensureHelm(progress), helmPath());
   if (built.length) {
     progress(
       `control plane built in ${formatDuration((Date.now() - started) / 1000)} (${built.join(', ')}); ` +
@@ -58,7 +60,7 @@ export async function ensureBinaries(progress: Progress = () => {}): Promise<Bin
   } else {
     progress(
       `control-plane binaries: from the cache (${join(cacheDir(), 'bin')}: kubernetes ${KUBERNETES_VERSION}, ` +
-        `etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION})`,
+        `etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION}, helm ${HELM_VERSION})`,
     );
   }
   return {
@@ -68,6 +70,7 @@ export async function ensureBinaries(progress: Progress = () => {}): Promise<Bin
     kubeScheduler: kube['kube-scheduler'],
     kubectl: kube.kubectl,
     kwok,
+    helm,
   };
 }
 
@@ -198,6 +201,7 @@ function kubernetesPaths(): Record<(typeof KUBE_COMMANDS)[number], string> {
 }
 const etcdPath = () => join(binDir('etcd', ETCD_VERSION), 'etcd');
 const kwokPath = () => join(binDir('kwok', KWOK_VERSION), 'kwok');
+const helmPath = () => join(binDir('helm', HELM_VERSION), 'helm');
 
 /**
  * k8s.io/kubernetes cannot be `go install`ed: it requires its staging modules at v0.0.0 and replaces them with
@@ -350,6 +354,26 @@ function ensureKwok(progress: Progress): Promise<string | undefined> {
     meter.total = await kwokStalePackages(work, log);
     await go(
       ['install', '-v', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`],
+      work,
+      log,
+      { meter, env: { GOBIN: dirname(bin) } },
+    );
+  });
+}
+
+/** The helm binary alone (built on first use, cached): for `npm run build-installer` and the chart tests. */
+export async function helmBinary(progress: Progress = () => {}): Promise<string> {
+  await ensureHelm(progress);
+  return helmPath();
+}
+
+/** helm's module has no replace directives, so `go install` builds it from its own go.mod. */
+function ensureHelm(progress: Progress): Promise<string | undefined> {
+  const bin = helmPath();
+  const work = join(cacheDir(), 'build', `helm-${HELM_VERSION}`);
+  return buildOnce('helm', HELM_VERSION, bin, progress, async (log, meter) => {
+    await go(
+      ['install', '-v', '-trimpath', '-ldflags', '-s -w', `helm.sh/helm/v3/cmd/helm@${HELM_VERSION}`],
       work,
       log,
       { meter, env: { GOBIN: dirname(bin) } },

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { type Access, forAccess, ownsAccess, type Verb, watchesAccess } from './access.ts';
 import type { Cache } from './cache.ts';
 import {
   type GroupVersionKind,
@@ -79,6 +80,8 @@ export class Controller {
   private readonly log: Logger;
   private readonly metrics: RuntimeMetrics;
   private readonly sources: Source[];
+  /** what this controller does to each kind, for the generated RBAC (access.ts) */
+  readonly access: readonly Access[];
   private running?: Promise<void>;
   private active = 0;
 
@@ -86,11 +89,13 @@ export class Controller {
     name: string;
     reconciler: Reconciler;
     sources: Source[];
+    access?: readonly Access[];
     options: ControllerOptions;
     log: Logger;
     metrics: RuntimeMetrics;
   }) {
     this.name = init.name;
+    this.access = init.access ?? [];
     this.reconciler = init.reconciler;
     this.sources = init.sources;
     this.workers = Math.max(1, init.options.maxConcurrentReconciles ?? 1);
@@ -219,6 +224,7 @@ export class ControllerBuilder {
   private readonly deps: ControllerDeps;
   private forKind?: GroupVersionKind;
   private readonly sources: Source[] = [];
+  private readonly accesses: Access[] = [];
   private options: ControllerOptions = {};
 
   constructor(name: string, deps: ControllerDeps, register: (c: Controller) => void) {
@@ -235,6 +241,7 @@ export class ControllerBuilder {
     if (this.forKind)
       throw new Error(`controller ${this.name}: for() may be called once (already ${gvkKey(this.forKind)})`);
     this.forKind = gvk;
+    this.accesses.unshift(...forAccess(gvk));
     this.sources.unshift({ gvk, predicates: options.predicates ?? [ignoreStatusOnlyUpdates], map: ownRequest });
     return this;
   }
@@ -243,6 +250,8 @@ export class ControllerBuilder {
   owns(gvk: GroupVersionKind, options: OwnsOptions = {}): this {
     const via = options.via;
     const map: MapFunc = via ? (o) => this.ownerViaMap(o, via) : (o) => this.ownerMap(o);
+    // children owned through another kind (pods of a StatefulSet) are that kind's to change: only watched here
+    this.accesses.push(via ? watchesAccess(gvk) : ownsAccess(gvk));
     this.sources.push({ gvk, predicates: options.predicates ?? [], map });
     return this;
   }
@@ -267,9 +276,20 @@ export class ControllerBuilder {
   /** Other objects: `map` says which requests an event enqueues, or `{ referencedBy }` indexes the owners by them. */
   watches(gvk: GroupVersionKind, map: MapFunc | ReferencedBy, options: WatchOptions = {}): this {
     const predicates = options.predicates ?? [];
+    this.accesses.push(watchesAccess(gvk));
     this.sources.push(
       typeof map === 'function' ? { gvk, predicates, map } : { gvk, predicates, referencedBy: map.referencedBy },
     );
+    return this;
+  }
+
+  /**
+   * Declares what the reconciler does beyond what for/owns/watches imply (e.g. patching labels on watched pods:
+   * `.access(POD, ['patch'], 'role labels')`, exec: `.access(POD, ['create'], 'pg_ctl', 'exec')`). It only feeds
+   * the generated RBAC; nothing is enforced here — the API server enforces the role.
+   */
+  access(gvk: GroupVersionKind, verbs: readonly Verb[], reason: string, subresource?: string): this {
+    this.accesses.push({ gvk, verbs, reason, ...(subresource ? { subresource } : {}) });
     return this;
   }
 
@@ -286,6 +306,7 @@ export class ControllerBuilder {
       name: this.name,
       reconciler: fn,
       sources: this.sources,
+      access: this.accesses,
       options: this.options,
       log: this.deps.log,
       metrics: this.deps.metrics,

@@ -37,6 +37,7 @@
  * - LeaderElector (Lease 15 s / 10 s / 2 s, every renew bounded by the renew deadline), RuntimeMetrics (controller-runtime metric names), createLogger.
  * - loadKubeConfig (kubeconfig.ts): kubeconfig files, in-cluster config, exec plugins — without client-node.
  */
+export { type Access, READ, type Verb, WRITE } from './access.ts';
 export { Applier, type ApplyOptions, type ApplyResult, FIELD_MANAGER } from './apply.ts';
 export { ExponentialBackoff, ItemBackoff, TokenBucket } from './backoff.ts';
 export { Cache, type CacheListOptions, type CacheOptions } from './cache.ts';
@@ -96,6 +97,7 @@ export {
   objectKey,
   type Request,
   requestFromKey,
+  splitApiVersion,
 } from './gvk.ts';
 export { type EventHandler, Informer, type InformerOptions } from './informer.ts';
 export {

@@ -38,6 +38,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { type Access, RUNTIME_ACCESS } from './access.ts';
 import { Applier, type ApplyOptions, type ApplyResult } from './apply.ts';
 import { Cache } from './cache.ts';
 import { KubeClient } from './client.ts';
@@ -143,6 +144,14 @@ export class Manager {
       this.controllers.push(c);
       if (this.started) this.log.warn({ controller: name }, 'controller added after start is not started');
     });
+  }
+
+  /** What the registered controllers and the runtime do to each kind: the input of the generated RBAC. */
+  access(): { controller: string; access: readonly Access[] }[] {
+    return [
+      ...this.controllers.map((c) => ({ controller: c.name, access: c.access })),
+      { controller: 'runtime', access: RUNTIME_ACCESS },
+    ];
   }
 
   /** Server-side apply (field manager `statecraft`), skipped when the live object already matches. */

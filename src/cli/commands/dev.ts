@@ -12,6 +12,7 @@ import { installCrds } from '../../apis/install.ts';
 import { controllers } from '../../controllers/index.ts';
 import { clusterUp, kubectlApply } from '../../devcluster/cluster.ts';
 import { defaultClusterDir } from '../../devcluster/paths.ts';
+import { INSTALL_NAMESPACE, renderInstaller } from '../../install/installer.ts';
 import { Manager } from '../../runtime/index.ts';
 import { type Command, UserError } from '../command.ts';
 import { type FixtureCredentials, sampleFixtures } from '../dev/sampleFixtures.ts';
@@ -27,7 +28,8 @@ export const PATCH_SAMPLES = ['compose-mysqlreplication-switchover-patch.yaml'];
 
 const DEFAULT_TIMEOUT_S = 300;
 
-const HELP = `usage: statecraft dev [--dir DIR] [--exit-after SECONDS] [--timeout SECONDS] [--no-install-packages]
+const HELP = `usage: statecraft dev [--dir DIR] [--exit-after SECONDS] [--timeout SECONDS] [--operator in-process|pod]
+                      [--no-install-packages]
 
 Brings up the local cluster (installing the Debian packages its node agent needs when they are missing, and
 building the control plane on first use), installs Statecraft's CRDs, runs the operator with every controller in
@@ -40,6 +42,10 @@ then keeps running until Ctrl-C. Operator logs go to DIR/logs/operator.log.
   --timeout SECONDS        how long to wait for the samples to converge before the summary (default ${DEFAULT_TIMEOUT_S})
   --exit-after SECONDS     exit after the summary instead of running on, and wait at most SECONDS for it (counted
                            from applying the samples); the exit code is 0 only if every sample converged
+  --operator pod           run the operator as an installed operator does: dist/install.yaml's objects (the chart,
+                           rendered with --address-mode=pod-ip) in namespace statecraft-system — two pods of the
+                           Statecraft image (run by the node agent from this checkout), leader election, and only
+                           the generated RBAC. Default in-process: the operator runs in this process
   --no-install-packages    never run apt-get (also STATECRAFT_NO_APT=1): stop with the command to run instead
 
 Missing packages (deploy/system-packages.txt) are installed with apt-get when running as root or with passwordless
@@ -106,6 +112,7 @@ export const devCommand: Command = {
         'exit-after': { type: 'string' },
         timeout: { type: 'string' },
         'no-install-packages': { type: 'boolean' },
+        operator: { type: 'string', default: 'in-process' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -121,6 +128,10 @@ export const devCommand: Command = {
       return n;
     };
     const exitAfter = seconds('exit-after');
+    const inPod = values.operator === 'pod';
+    if (!inPod && values.operator !== 'in-process') {
+      throw new UserError(`--operator wants in-process or pod, not '${values.operator}'`);
+    }
     const timeout = Math.min(seconds('timeout') ?? DEFAULT_TIMEOUT_S, exitAfter ?? Number.POSITIVE_INFINITY);
     const dir = resolve(values.dir ?? defaultClusterDir());
     console.log(`statecraft dev: cluster directory ${dir}`);
@@ -148,19 +159,53 @@ export const devCommand: Command = {
     );
 
     const logPath = join(dir, 'logs', 'operator.log');
-    const mgr = new Manager(kc, {
-      metricsBindAddress: '127.0.0.1:0',
-      healthProbeBindAddress: '127.0.0.1:0',
-      logger: pino({ level: 'info' }, createWriteStream(logPath, { flags: 'a' })),
-    });
-    mgr.add(...registrations);
-    const running = mgr.start();
-    running.catch((err) => console.error(`operator stopped: ${(err as Error).message}`));
-    while (!mgr.isReady) await Promise.race([running, new Promise((r) => setTimeout(r, 100))]);
-    console.log(
-      `operator running: ${registrations.map((r) => r.name).join(', ')}; metrics http://${mgr.metricsAddress}/metrics, ` +
-        `health http://${mgr.healthAddress}/readyz, log ${logPath}`,
-    );
+    let mgr: Manager | undefined;
+    if (inPod) {
+      const text = await renderInstaller(state.binaries.helm, REPO, [
+        'crds.install=false', // installed above, by the same field manager as the in-process mode
+        'addressMode=pod-ip', // no cluster DNS on this machine
+        'aesKey.create=false', // the samples' fixtures bring the AES key
+      ]);
+      await kubectlApply(
+        state.binaries.kubectl,
+        state.kubeconfig,
+        parseAllDocuments(text)
+          .map((d) => d.toJSON())
+          .filter(Boolean),
+      );
+      await run(
+        state.binaries.kubectl,
+        [
+          `--kubeconfig=${state.kubeconfig}`,
+          '-n',
+          INSTALL_NAMESPACE,
+          'rollout',
+          'status',
+          'deployment/statecraft',
+          '--timeout=120s',
+        ],
+        { maxBuffer: 16 * 1024 * 1024 },
+      );
+      console.log(
+        `operator running in pods: deployment ${INSTALL_NAMESPACE}/statecraft (the chart's objects, its RBAC only); ` +
+          `logs: kubectl -n ${INSTALL_NAMESPACE} logs deployment/statecraft`,
+      );
+    } else {
+      const inProcess = new Manager(kc, {
+        metricsBindAddress: '127.0.0.1:0',
+        healthProbeBindAddress: '127.0.0.1:0',
+        logger: pino({ level: 'info' }, createWriteStream(logPath, { flags: 'a' })),
+      });
+      mgr = inProcess;
+      inProcess.add(...registrations);
+      const running = inProcess.start();
+      running.catch((err) => console.error(`operator stopped: ${(err as Error).message}`));
+      while (!inProcess.isReady) await Promise.race([running, new Promise((r) => setTimeout(r, 100))]);
+      console.log(
+        `operator running: ${registrations.map((r) => r.name).join(', ')}; metrics http://${inProcess.metricsAddress}/metrics, ` +
+          `health http://${inProcess.healthAddress}/readyz, log ${logPath}`,
+      );
+    }
 
     const fixtures = sampleFixtures(await devCredentials(dir));
     await kubectlApply(state.binaries.kubectl, state.kubeconfig, fixtures);
@@ -290,7 +335,9 @@ export const devCommand: Command = {
         pods as Parameters<typeof databaseEndpoints>[1],
       ),
       simulated,
-      operatorLog: logPath,
+      operatorLog: inPod
+        ? `${state.binaries.kubectl} --kubeconfig ${state.kubeconfig} -n ${INSTALL_NAMESPACE} logs deployment/statecraft`
+        : logPath,
       keepsRunning,
     })) {
       console.log(line);
@@ -300,7 +347,7 @@ export const devCommand: Command = {
       await sleep(POLL_MS);
       if (!stop) await pollReporting();
     }
-    await mgr.stop();
+    await mgr?.stop();
     return exitAfter !== undefined && !ok ? 1 : 0;
   },
 };

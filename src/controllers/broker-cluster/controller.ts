@@ -80,6 +80,8 @@ function registerBrokerController<CR extends BrokerCR>(mgr: Manager, kind: Broke
   builder
     .owns(POD, { via: STATEFULSET })
     .watches(SECRET, { referencedBy: (cr) => secretNames(kind, cr as CR) })
+    .access(CRD, ['get'], 'whether the ServiceMonitor CRD is installed')
+    .access(SERVICE_MONITOR, ['get', 'create', 'update', 'patch', 'delete'], 'spec.metrics.serviceMonitor')
     .reconcile<CR>(async (ctx, cr) => {
       const started = process.hrtime.bigint();
       let outcome: 'success' | 'error' = 'success';

@@ -104,6 +104,8 @@ function registerMusicService(mgr: Manager, options: MusicServiceControllerOptio
     .owns(CONFIG_MAP)
     .owns(POD, { via: STATEFUL_SET, predicates: [databasePods] })
     .watches(PVC, claimOwner)
+    .access(PVC, ['patch'], 'expand claims in place, set their retention (owner references)')
+    .access(PVC, ['delete'], 'recreate a smaller volume, only with storage.recreateDeletesData')
     .withOptions({ maxConcurrentReconciles: options.maxConcurrentReconciles ?? 4 })
     .reconcile<MusicService>(reconcile);
 }

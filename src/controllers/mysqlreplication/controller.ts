@@ -72,6 +72,7 @@ export function mysqlReplicationController(options: MysqlReplicationOptions = {}
         .owns(SERVICE)
         .watches(POD, { referencedBy: (cr) => nodesOf(cr as MysqlReplication).map((n) => n.name) })
         .watches(SECRET, { referencedBy: (cr) => secretsOf(cr as MysqlReplication) })
+        .access(POD, ['patch'], 'role labels on the pods the CR names')
         .withOptions({ maxConcurrentReconciles: 10 })
         .reconcile<MysqlReplication>(async (ctx, cr) => {
           await reconcileOne(mgr, ctx, cr, {

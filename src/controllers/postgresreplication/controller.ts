@@ -73,6 +73,13 @@ export function postgresReplicationController(options: PostgresReplicationOption
         .owns(SERVICE)
         .watches(POD, { referencedBy: (cr) => nodesOf(cr as PostgresReplication).map((n) => n.name) })
         .watches(SECRET, { referencedBy: (cr) => secretsOf(cr as PostgresReplication) })
+        .access(POD, ['patch'], 'role labels on the pods the CR names')
+        .access(
+          POD,
+          ['create'],
+          'stop PostgreSQL cleanly as a standby (standby.signal), pg_hba.conf replication line, rebuild by pg_basebackup',
+          'exec',
+        )
         .withOptions({ maxConcurrentReconciles: 10 })
         .reconcile<PostgresReplication>(async (ctx, cr) => {
           await reconcileOne(mgr, ctx, cr, { ...options, addressMode });

@@ -12,6 +12,7 @@ import { missingProgramsMessage } from '../servers/programs.ts';
 import { REDIS_PROGRAMS, startRedis } from '../servers/redis.ts';
 import { findProgram, packageProviding } from '../system-packages.ts';
 import {
+  bindToPodAddress,
   type ContainerPlan,
   expandVars,
   hostPathOf,
@@ -264,7 +265,10 @@ export class ContainerRunner {
         initScripts: filesIn(hostPathOf('/docker-entrypoint-initdb.d', ctx.mounts), '.sql'),
       });
     }
-    const argv = plan.argv.map((a) => podLoopback(expandVars(a, ctx.env), ctx.ip));
+    const argv = plan.argv.map((a) => {
+      const arg = podLoopback(expandVars(a, ctx.env), ctx.ip);
+      return plan.bindsPodAddress ? bindToPodAddress(arg, ctx.ip) : arg;
+    });
     return launch({
       name: ctx.container.name,
       runDir: ctx.dir,
@@ -296,6 +300,7 @@ export class ContainerRunner {
       mounts: ctx.mounts,
       hostsFile: ctx.hostsFile,
       workingDir: ctx.container.workingDir,
+      keepVisible: ctx.plan.kind === 'command' ? ctx.plan.keepVisible : undefined,
       extraBinds:
         ctx.plan.kind === 'server' && ctx.plan.server === 'mariadb'
           ? [{ hostPath: join(ctx.dir, 'run'), containerPath: '/run/mysqld' }]

@@ -20,6 +20,13 @@ export async function resolveEnv(
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(IMAGE_ENV[image ?? ''] ?? {})) if (v) env[k] = v;
   env.HOSTNAME = pod.spec?.hostname ?? pod.metadata?.name ?? '';
+  if (refs.apiServer) {
+    // what a kubelet sets for the `kubernetes` Service; here it is the API server's own address (no Service network)
+    const port = refs.apiServer.port || '443';
+    env.KUBERNETES_SERVICE_HOST = refs.apiServer.hostname.replace(/^\[|\]$/g, '');
+    env.KUBERNETES_SERVICE_PORT = port;
+    env.KUBERNETES_SERVICE_PORT_HTTPS = port;
+  }
   for (const from of c.envFrom ?? []) {
     const data = from.configMapRef
       ? await refs.configMap(from.configMapRef.name!, from.configMapRef.optional)

@@ -8,6 +8,8 @@ import { containerMounts, NotYet, PodRefs, prepareVolumes } from './volumes.ts';
 
 export interface AgentContext {
   core: k8s.CoreV1Api;
+  /** the API server's URL, for pods' KUBERNETES_SERVICE_HOST/PORT */
+  apiServer?: URL;
   nodeName: string;
   nodeIp: string;
   /** per-pod directories (config files, emptyDirs, sockets) */
@@ -116,7 +118,7 @@ export class PodRunner {
     await this.markDirty();
 
     // volumes and env: retried until the claim is bound and the referenced objects exist
-    const refs = new PodRefs(this.ctx.core, pod.metadata!.namespace!);
+    const refs = new PodRefs(this.ctx.core, pod.metadata!.namespace!, this.ctx.apiServer);
     let volumes: Map<string, string> | undefined;
     for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 5000)) {
       try {
@@ -291,7 +293,7 @@ export class PodRunner {
       hostIPs: [{ ip: this.ctx.nodeIp }],
       ...(this.ip ? { podIP: this.ip, podIPs: [{ ip: this.ip }] } : {}),
       startTime: this.startTime,
-      qosClass: 'BestEffort',
+      // qosClass is set by the API server when the pod is created (and immutable): not ours to report
       conditions: [
         cond('PodReadyToStartContainers', !!this.ip),
         cond(

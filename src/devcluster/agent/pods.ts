@@ -43,8 +43,11 @@ export class PodAgent {
 
   async start(): Promise<void> {
     const binDir = await wrapperBinDir(this.podsDir);
+    const server = this.kc.getCurrentCluster()?.server;
+    const apiServer = server ? new URL(server) : undefined;
     const ctxFor = (nodeName: string): AgentContext => ({
       core: this.core,
+      apiServer,
       nodeName,
       nodeIp: this.nodes.get(nodeName)!,
       podsDir: this.podsDir,

@@ -2,6 +2,8 @@
  * Pure decisions about a pod spec: which image runs how, variable expansion, container-path → host-path mapping and
  * the /etc/hosts a pod sees. Unit-tested without a cluster.
  */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as k8s from '@kubernetes/client-node';
 
 export type ServerKind = 'mariadb' | 'redis' | 'postgres';
@@ -29,10 +31,26 @@ const SERVER_COMMANDS: Record<ServerKind, string[]> = {
   postgres: ['postgres', 'docker-entrypoint.sh'],
 };
 
+/**
+ * Statecraft's own image (`ghcr.io/statecraft-dev/statecraft:0.1.0`, any registry, any tag): its pods run the
+ * operator from this checkout, as the image's entrypoint would (`statecraft ARGS`), so `helm install` on the local
+ * cluster gives real operator pods.
+ */
+export const STATECRAFT_IMAGE_RE = '^([^ ]+/)?statecraft(:[\\w.-]+)?(@sha256:[a-f0-9]+)?$';
+export const isStatecraftImage = (image: string | undefined) => new RegExp(STATECRAFT_IMAGE_RE).test(image ?? '');
+/** The operator's entry point in this checkout, and the Node that runs it (the agent's own: Node 24). */
+const CHECKOUT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+const STATECRAFT_ENTRY = join(CHECKOUT, 'bin', 'statecraft.js');
+
 /** How one container runs here. */
 export type ContainerPlan =
   | { kind: 'server'; server: ServerKind; args: string[] }
-  | { kind: 'command'; argv: string[] }
+  /**
+   * `bindsPodAddress`: `--x-bind-address=:PORT` means the pod's own address here (pods share the network).
+   * `keepVisible`: host directories the command itself lives in, bound again over the pod's mounts (a pod's
+   * emptyDir at /tmp must not hide a checkout under /tmp).
+   */
+  | { kind: 'command'; argv: string[]; bindsPodAddress?: boolean; keepVisible?: string[] }
   | { kind: 'unsupported'; reason: string };
 
 /**
@@ -40,11 +58,21 @@ export type ContainerPlan =
  * start the server; anything else is a command run with the image's tools (mariadb-dump, psql, redis-cli, sh).
  */
 export function planContainer(c: Pick<k8s.V1Container, 'image' | 'command' | 'args'>): ContainerPlan {
+  if (isStatecraftImage(c.image)) {
+    // the image's entrypoint is `statecraft`; a command naming it again is the same
+    const command = (c.command ?? []).filter((a, i) => !(i === 0 && /(^|\/)statecraft(\.js)?$/.test(a)));
+    return {
+      kind: 'command',
+      argv: [process.execPath, STATECRAFT_ENTRY, ...command, ...(c.args ?? [])],
+      bindsPodAddress: true,
+      keepVisible: [...new Set([CHECKOUT, dirname(process.execPath)])],
+    };
+  }
   const server = officialImage(c.image);
   if (!server) {
     return {
       kind: 'unsupported',
-      reason: `image ${JSON.stringify(c.image)} is not run by the local node agent (it runs the official mariadb, redis and postgres images)`,
+      reason: `image ${JSON.stringify(c.image)} is not run by the local node agent (it runs the official mariadb, redis and postgres images, and Statecraft's own)`,
     };
   }
   const argv = [...(c.command ?? []), ...(c.args ?? [])];
@@ -58,6 +86,11 @@ export function planContainer(c: Pick<k8s.V1Container, 'image' | 'command' | 'ar
   }
   if (!c.command && argv[0].startsWith('-')) return { kind: 'server', server, args: argv };
   return { kind: 'command', argv };
+}
+
+/** `--metrics-bind-address=:8080` → `--metrics-bind-address=10.1.0.5:8080`: all interfaces means the pod's own here. */
+export function bindToPodAddress(arg: string, podIp: string): string {
+  return arg.replace(/^(--[\w-]*bind-address=):(\d+)$/, `$1${podIp}:$2`);
 }
 
 /** Kubernetes' $(VAR) expansion: defined names are replaced, $$ escapes, unknown references stay as written. */

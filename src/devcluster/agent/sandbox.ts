@@ -12,6 +12,8 @@ export interface SandboxOptions {
   hostsFile?: string;
   /** extra binds that make the image's default paths work, e.g. the server's socket dir over /run/mysqld */
   extraBinds?: { hostPath: string; containerPath: string }[];
+  /** host directories bound onto themselves after the pod's mounts, so that no mount hides them */
+  keepVisible?: string[];
   workingDir?: string;
 }
 
@@ -23,18 +25,36 @@ export interface SandboxOptions {
  */
 export function sandboxArgv(argv: string[], o: SandboxOptions): string[] {
   const lines = ['set -e', `hostname ${quote(o.hostname)}`];
-  const bind = (src: string, dst: string, ro: boolean) => {
+  const binds: { src: string; dst: string; ro: boolean }[] = [
+    ...(o.extraBinds ?? []).map((b) => ({ src: b.hostPath, dst: b.containerPath, ro: false })),
+    ...[...o.mounts]
+      .sort((a, b) => a.containerPath.length - b.containerPath.length)
+      .map((m) => ({ src: m.hostPath, dst: m.containerPath, ro: m.readOnly })),
+    ...(o.hostsFile ? [{ src: o.hostsFile, dst: '/etc/hosts', ro: true }] : []),
+    ...(o.keepVisible ?? []).map((d) => ({ src: d, dst: d, ro: false })),
+  ];
+  // Every source is staged first: a mount at /tmp (an emptyDir) would otherwise hide sources that live under /tmp
+  // (this agent's pod directories) before they are bound. The staging mounts go once all binds are in place.
+  const stage = '/run/statecraft-sandbox/$$';
+  lines.push(`mkdir -p "${stage}"`);
+  binds.forEach((b, i) => {
     lines.push(
-      `if [ -d ${quote(src)} ]; then mkdir -p ${quote(dst)}; else mkdir -p "$(dirname ${quote(dst)})"; [ -e ${quote(dst)} ] || touch ${quote(dst)}; fi`,
-      `mount --bind ${quote(src)} ${quote(dst)}`,
+      `if [ -d ${quote(b.src)} ]; then mkdir -p "${stage}/${i}"; else touch "${stage}/${i}"; fi`,
+      `mount --bind ${quote(b.src)} "${stage}/${i}"`,
     );
-    if (ro) lines.push(`mount -o remount,bind,ro ${quote(dst)}`);
-  };
-  for (const b of o.extraBinds ?? []) bind(b.hostPath, b.containerPath, false);
-  for (const m of [...o.mounts].sort((a, b) => a.containerPath.length - b.containerPath.length)) {
-    bind(m.hostPath, m.containerPath, m.readOnly);
-  }
-  if (o.hostsFile) bind(o.hostsFile, '/etc/hosts', true);
+  });
+  binds.forEach((b, i) => {
+    lines.push(
+      `if [ -d "${stage}/${i}" ]; then mkdir -p ${quote(b.dst)}; else mkdir -p "$(dirname ${quote(b.dst)})"; [ -e ${quote(b.dst)} ] || touch ${quote(b.dst)}; fi`,
+      `mount --bind "${stage}/${i}" ${quote(b.dst)}`,
+    );
+    if (b.ro) lines.push(`mount -o remount,bind,ro ${quote(b.dst)}`);
+  });
+  // never a recursive remove here: a staging point still bound would reach into the pod's data
+  binds.forEach((_, i) => {
+    lines.push(`umount "${stage}/${i}"`, `rmdir "${stage}/${i}" 2>/dev/null || rm -f "${stage}/${i}" || true`);
+  });
+  lines.push(`rmdir "${stage}" 2>/dev/null || true`);
   lines.push(`cd ${quote(o.workingDir ?? '/')} 2>/dev/null || cd /`, 'exec "$@"');
   return ['unshare', '--mount', '--uts', '--propagation', 'private', '/bin/sh', '-c', lines.join('\n'), 'sh', ...argv];
 }

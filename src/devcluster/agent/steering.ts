@@ -5,7 +5,7 @@
  * nodeName/node-type selection. Every other pod keeps going to KWOK's node (the local node is tainted).
  */
 import { LOCAL_NODE_LABEL, LOCAL_NODE_LABEL_VALUE, LOCAL_NODE_TAINT } from './node.ts';
-import { OFFICIAL_IMAGE_RE } from './podspec.ts';
+import { OFFICIAL_IMAGE_RE, STATECRAFT_IMAGE_RE } from './podspec.ts';
 
 export const STEERING_POLICY_NAME = 'statecraft-local-databases';
 
@@ -26,8 +26,10 @@ export function steeringObjects(): object[] {
         },
         matchConditions: [
           {
-            name: 'runs-an-official-database-image',
-            expression: `object.spec.containers.exists(c, has(c.image) && c.image.matches('${OFFICIAL_IMAGE_RE.replace(/\\/g, '\\\\')}'))`,
+            name: 'runs-an-official-database-image-or-statecraft',
+            expression: `object.spec.containers.exists(c, has(c.image) && (${[OFFICIAL_IMAGE_RE, STATECRAFT_IMAGE_RE]
+              .map((re) => `c.image.matches('${re.replace(/\\/g, '\\\\')}')`)
+              .join(' || ')}))`,
           },
           { name: 'not-bound-already', expression: "!has(object.spec.nodeName) || object.spec.nodeName == ''" },
           {

@@ -10,10 +10,39 @@ export class NotYet extends Error {}
 export class PodRefs {
   private readonly core: k8s.CoreV1Api;
   private readonly ns: string;
+  /** the API server pods talk to (KUBERNETES_SERVICE_HOST/PORT), as a kubelet sets it */
+  readonly apiServer: URL | undefined;
 
-  constructor(core: k8s.CoreV1Api, ns: string) {
+  constructor(core: k8s.CoreV1Api, ns: string, apiServer?: URL) {
     this.core = core;
     this.ns = ns;
+    this.apiServer = apiServer;
+  }
+
+  /**
+   * A token for the pod's service account bound to the pod (TokenRequest), as the kubelet writes it into the
+   * projected volume the ServiceAccount admission adds. Not refreshed: the API server extends the admission's
+   * 3607 s request to a year (--service-account-extend-token-expiration, on by default).
+   */
+  async serviceAccountToken(pod: k8s.V1Pod, source: k8s.V1ServiceAccountTokenProjection): Promise<string> {
+    const name = pod.spec?.serviceAccountName || 'default';
+    try {
+      const tr = await this.core.createNamespacedServiceAccountToken({
+        name,
+        namespace: this.ns,
+        body: {
+          spec: {
+            audiences: source.audience ? [source.audience] : [],
+            expirationSeconds: source.expirationSeconds ?? 3607,
+            boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, uid: pod.metadata!.uid! },
+          },
+        },
+      });
+      return tr.status?.token ?? '';
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) throw new NotYet(`serviceaccount "${name}" not found`);
+      throw err;
+    }
   }
 
   async configMap(name: string, optional = false): Promise<Record<string, string> | undefined> {
@@ -74,7 +103,7 @@ export class PodRefs {
 /**
  * Materialises a pod's volumes as directories on this machine: claims → their PV's directory, ConfigMaps/Secrets/
  * downward API → files written under podDir, emptyDir → a directory under podDir, hostPath → itself. Projected
- * service-account tokens are left out (nothing here talks to the API with them).
+ * service-account tokens are requested for the pod (so a pod of Statecraft's image talks to the API in-cluster).
  */
 export async function prepareVolumes(pod: k8s.V1Pod, refs: PodRefs, podDir: string): Promise<Map<string, string>> {
   const paths = new Map<string, string>();
@@ -105,6 +134,8 @@ export async function prepareVolumes(pod: k8s.V1Pod, refs: PodRefs, podDir: stri
         } else if (src.secret) {
           data = await refs.secret(src.secret.name!, src.secret.optional);
           items = src.secret.items;
+        } else if (src.serviceAccountToken) {
+          data = { [src.serviceAccountToken.path]: await refs.serviceAccountToken(pod, src.serviceAccountToken) };
         } else if (src.downwardAPI) {
           data = Object.fromEntries(
             (src.downwardAPI.items ?? []).map((i) => [i.path, downward(pod, i.fieldRef?.fieldPath)]),

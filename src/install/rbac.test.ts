@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { operatorAccess, rbacRules, resourceOf } from './rbac.ts';
+
+const rbac = rbacRules(operatorAccess());
+const rules = rbac.rules.map((r) => r.rule);
+const verbsOn = (group: string, resource: string) =>
+  rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs);
+
+test('the generated role has no wildcard verb, resource or group', () => {
+  for (const r of [...rules, ...rbac.operatorNamespaceRules.map((x) => x.rule)]) {
+    assert.ok(!r.verbs.includes('*' as never), JSON.stringify(r));
+    assert.ok(!r.resources.some((x) => x.includes('*')), JSON.stringify(r));
+    assert.ok(!r.apiGroups.includes('*'), JSON.stringify(r));
+  }
+});
+
+test('Secrets are written only because a controller owns the Secrets it creates (MusicService credentials)', () => {
+  const writes = verbsOn('', 'secrets').filter((v) => !['get', 'list', 'watch'].includes(v));
+  const why = rbac.rules.find((r) => r.rule.resources.includes('secrets'))!.why.find((w) => w.startsWith('secrets:'))!;
+  const writers = why
+    .replace(/^secrets: /, '')
+    .split('; ')
+    .filter((w) => !w.endsWith(': watched'));
+  assert.deepEqual(writers, ['musicservice: owned children']);
+  assert.ok(writes.length > 0);
+});
+
+test('pods: read and label, never create or delete; no exec unless a controller declares it', () => {
+  assert.deepEqual(verbsOn('', 'pods'), ['get', 'list', 'watch', 'patch']);
+  assert.deepEqual(
+    verbsOn('', 'pods/exec'),
+    rbac.rules.some((r) => r.why.some((w) => w.startsWith('pods/exec:'))) ? ['create'] : [],
+  );
+});
+
+test('cluster-scoped access is only reading the ServiceMonitor CRD; the Lease only in the operator namespace', () => {
+  const clusterScoped = ['customresourcedefinitions', 'nodes', 'namespaces', 'clusterroles', 'persistentvolumes'];
+  const used = rules.flatMap((r) => r.resources.filter((x) => clusterScoped.includes(x)).map((x) => [x, r.verbs]));
+  assert.deepEqual(used, [['customresourcedefinitions', ['get']]]);
+  assert.deepEqual(verbsOn('coordination.k8s.io', 'leases'), []);
+  assert.deepEqual(
+    rbac.operatorNamespaceRules.map((r) => r.rule),
+    [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
+  );
+});
+
+test('every reconciled kind gets its status and finalizers subresources, and nothing else of the kind is deleted', () => {
+  for (const plural of ['mysqlreplications', 'musicservices', 'shazamqclusters', 'streambusclusters']) {
+    const group = rules.find((r) => r.resources.includes(plural))!.apiGroups[0];
+    assert.deepEqual(verbsOn(group, plural), ['get', 'list', 'watch', 'update', 'patch'], plural);
+    assert.deepEqual(verbsOn(group, `${plural}/status`), ['get', 'update', 'patch'], plural);
+    assert.deepEqual(verbsOn(group, `${plural}/finalizers`), ['update'], plural);
+  }
+});
+
+test('resource names: CRD plurals for our kinds, the API rule for built-ins', () => {
+  assert.equal(resourceOf({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }), 'networkpolicies');
+  assert.equal(resourceOf({ apiVersion: 'v1', kind: 'Pod' }, 'exec'), 'pods/exec');
+  assert.equal(resourceOf({ apiVersion: 'upm.syntropycloud.io/v1alpha1', kind: 'ProxysqlSync' }), 'proxysqlsyncs');
+});
