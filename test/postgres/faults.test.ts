@@ -69,6 +69,37 @@ test('PostgresReplication faults: rpl_sync waits for its standby; failover by sp
       assert.deepEqual(rows, [1, 2], 'every acknowledged commit is on the standby');
     },
   );
+
+  await t.test(
+    'a switchover to a standby that does not stream is refused, once, and the primary keeps serving',
+    async () => {
+      await s.patch({ spec: { mode: 'rpl_async', standby: [host('pg-node-1'), host('pg-node-2')] } });
+      await s.waitReady('async with two standbys (pg-node-2 seeded)', 120_000);
+      // isolated, pg-node-2 streams from nobody: then the spec names it primary
+      await s.patch({ spec: { standby: [host('pg-node-1'), { ...host('pg-node-2'), isolated: true }] } });
+      await s.waitReady('pg-node-2 isolated', 60_000);
+      await s.patch({ spec: { primary: host('pg-node-2'), standby: [host('pg-node-0'), host('pg-node-1')] } });
+      const refused = await eventually(
+        'Switchover refused',
+        async () => {
+          const c = (await s.get()).status?.conditions?.find((x) => x.type === 'Switchover');
+          return c?.reason === 'SwitchoverRefused' ? c : false;
+        },
+        60_000,
+        200,
+      );
+      assert.match(refused.message, /not streaming/);
+      await sleep(3000);
+      const events = await (await core()).listNamespacedEvent({ namespace: s.ns });
+      const refusals = events.items.filter((e) => e.reason === 'SwitchoverRefused');
+      const times = refusals.reduce((n, e) => n + (e.series?.count ?? e.count ?? 1), 0);
+      assert.equal(times, 1, 'not retried in a tight loop');
+      assert.equal((await primary.query('SELECT pg_is_in_recovery() AS r')).rows[0].r, false);
+      await primary.query('INSERT INTO w VALUES (10)');
+      await s.patch({ spec: { primary: host('pg-node-0'), standby: [host('pg-node-1'), host('pg-node-2')] } });
+      await s.waitReady('back to pg-node-0 with two standbys', 60_000);
+    },
+  );
   await primary.end();
 
   await t.test('primary dead, promoted by spec; the old primary returns without accepting writes', async () => {

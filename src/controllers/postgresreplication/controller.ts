@@ -76,7 +76,8 @@ export function postgresReplicationController(options: PostgresReplicationOption
         .access(POD, ['patch'], 'role labels on the pods the CR names')
         .access(
           POD,
-          ['create'],
+          // the WebSocket upgrade is a GET: up to 1.34 the API server authorizes it as `get`, later as `create`
+          ['get', 'create'],
           'stop PostgreSQL cleanly as a standby (standby.signal), pg_hba.conf replication line, rebuild by pg_basebackup',
           'exec',
         )

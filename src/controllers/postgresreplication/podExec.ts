@@ -2,7 +2,8 @@
  * `pods/exec` through the Kubernetes API, as the PostgreSQL engine's NodeControl needs it: one command in one
  * container, stdin written then closed, stdout/stderr collected, the exit code from the status channel. Speaks
  * the WebSocket remotecommand protocol (v5.channel.k8s.io, falling back to v4) over node:https, so it needs no
- * library and uses the manager's credentials. RBAC: `create` on `pods/exec` (and `get` on pods).
+ * library and uses the manager's credentials. RBAC: `get` and `create` on `pods/exec` (the WebSocket upgrade is a
+ * GET, authorized as `get` up to Kubernetes 1.34 and as `create` after).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import https from 'node:https';
