@@ -9,6 +9,7 @@ import type { AddressMode } from './address-mode.ts';
 import { type MusicServiceControllerOptions, musicServiceController } from './musicservice/controller.ts';
 import { type MysqlReplicationOptions, mysqlReplicationController } from './mysqlreplication/controller.ts';
 import { type PostgresReplicationOptions, postgresReplicationController } from './postgresreplication/controller.ts';
+import { type RedisReplicationOptions, redisReplicationController } from './redisreplication/controller.ts';
 import { shazamqClusterController } from './shazamq/controller.ts';
 import { streamBusClusterController } from './streambus/controller.ts';
 
@@ -20,6 +21,7 @@ export type ControllerName =
   | 'musicservice'
   | 'mysqlreplication'
   | 'postgresreplication'
+  | 'redisreplication'
   | 'shazamqcluster'
   | 'streambuscluster';
 
@@ -29,6 +31,7 @@ export interface OperatorOptions {
   musicService?: Omit<MusicServiceControllerOptions, 'addressMode'>;
   mysqlReplication?: Omit<MysqlReplicationOptions, 'addressMode'>;
   postgresReplication?: Omit<PostgresReplicationOptions, 'addressMode'>;
+  redisReplication?: Omit<RedisReplicationOptions, 'addressMode'>;
   /** register only these (tests); default all */
   only?: readonly ControllerName[];
 }
@@ -40,6 +43,7 @@ export function controllers(options: OperatorOptions = {}): ControllerRegistrati
     musicServiceController({ ...options.musicService, addressMode }),
     mysqlReplicationController({ ...options.mysqlReplication, addressMode }),
     postgresReplicationController({ ...options.postgresReplication, addressMode }),
+    redisReplicationController({ ...options.redisReplication, addressMode }),
     shazamqClusterController(),
     streamBusClusterController(),
   ];

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { connectNode, observeNode, seedReplica } from '../../src/engines/mysql/index.ts';
+import { connectNode, observeNode, SEED_MARKER_SCHEMA, seedReplica } from '../../src/engines/mysql/index.ts';
 import { type MariadbServer, startMariadbServers, withAdmin } from '../support/mariadb.ts';
 import { eventually } from '../support/wait.ts';
 import { type Harness, harness, REPLICATION } from './mysqlHarness.ts';
@@ -103,15 +106,34 @@ test('an errant transaction on a replica is detected and the replica is not re-p
   assert.ok(!results.some((r) => r.step.kind !== 'blocked' && 'node' in r.step && r.step.node === 'node-1'));
 });
 
-test('a new replica is seeded from the existing data and then replicates', async () => {
+test('a new replica is seeded from the existing data and then replicates (after a half-done seed; an account created during the copy)', async (t) => {
   const fresh = servers[3];
   await withAdmin(servers[0], async (c) => {
     await c.query(`CREATE USER IF NOT EXISTS 'app'@'%' IDENTIFIED BY 'App-pw-1'`);
     await c.query(`GRANT SELECT, INSERT ON app.* TO 'app'@'%'`);
   });
+  // what a seed that died half-way leaves: its marker and part of the data (never binlogged)
+  await withAdmin(fresh, async (c) => {
+    await c.query('SET SESSION sql_log_bin = 0');
+    await c.query(`CREATE DATABASE ${SEED_MARKER_SCHEMA}`);
+    await c.query('CREATE DATABASE app');
+    await c.query('CREATE TABLE app.t (id INT PRIMARY KEY, v TEXT)');
+    await c.query("INSERT INTO app.t VALUES (1, 'partial')");
+  });
+  // an account is created on the source after the dump's position and before the accounts are copied: the
+  // replica gets it from the copy AND from replication, which must not stop the SQL thread
+  const dir = await mkdtemp(join(tmpdir(), 'seed-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dumpCommand = join(dir, 'dump-then-create-user');
+  await writeFile(
+    dumpCommand,
+    `#!/bin/sh\nmariadb-dump "$@" || exit $?\nmariadb --host=${servers[0].host} --port=${servers[0].port} --user=${servers[0].admin.user} -e "CREATE USER 'late'@'%' IDENTIFIED BY 'Late-pw-1'" >&2 || exit 3\n`,
+    { mode: 0o755 },
+  );
   const replica = await connectNode({ host: fresh.host, port: fresh.port }, fresh.admin);
   try {
     const result = await seedReplica({
+      dumpCommand,
       source: { address: { host: servers[0].host, port: servers[0].port }, login: servers[0].admin },
       replica,
       replicaLogin: fresh.admin,
@@ -130,9 +152,21 @@ test('a new replica is seeded from the existing data and then replicates', async
     assert.equal(state.readOnly, true);
     // the copy made no GTIDs of the replica's own: nothing errant
     assert.doesNotMatch(state.gtid.binlogState ?? '', new RegExp(`-${fresh.serverId}-`));
-    // the copied app account logs in on the replica
+    // the copied app account logs in on the replica, and so does the one created during the copy
     const app = await connectNode({ host: fresh.host, port: fresh.port }, { user: 'app', password: 'App-pw-1' });
     await app.close();
+    const late = await connectNode({ host: fresh.host, port: fresh.port }, { user: 'late', password: 'Late-pw-1' });
+    await late.close();
+    const after = await eventually('replication running after the replayed CREATE USER', async () => {
+      const s = await observeNode(replica);
+      return s.replication?.sqlRunning === 'Yes' && s.replication.lastSqlError === '' && s;
+    });
+    assert.equal(after.replication?.ioRunning, 'Yes');
+    const schemas = await withAdmin(fresh, async (c) => {
+      const [r] = await c.query('SHOW DATABASES');
+      return (r as Array<{ Database: string }>).map((x) => x.Database);
+    });
+    assert.ok(!schemas.includes(SEED_MARKER_SCHEMA), 'the seed marker stays behind');
   } finally {
     await replica.close();
   }
@@ -140,10 +174,13 @@ test('a new replica is seeded from the existing data and then replicates', async
 
 test('the source is gone: the named replica is promoted after applying everything it received', async () => {
   await servers[0].stop();
-  const results = await h.converge(h.desired('node-1', ['node-2']));
+  const started = Date.now();
+  const results = await h.converge(h.desired('node-1', ['node-2']), { confirmation: { probes: 3, windowMs: 1000 } });
   const promote = results.find((r) => r.step.kind === 'promote');
   assert.ok(promote?.ok, JSON.stringify(results));
-  assert.match(promote.step.kind === 'promote' ? promote.step.reason : '', /node-0 cannot be reached/);
+  // a failover, and only after the confirmation window
+  assert.match(promote.step.kind === 'promote' ? promote.step.reason : '', /node-0 stayed unreachable/);
+  assert.ok(Date.now() - started >= 1000, 'promoted before the confirmation window ended');
   const s1 = await h.open('node-1');
   try {
     const st = await observeNode(s1);

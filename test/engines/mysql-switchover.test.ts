@@ -164,9 +164,14 @@ test('a candidate that cannot catch up is refused and the old source is writable
     const sw = results.find((r) => r.step.kind === 'switchover');
     assert.ok(sw && !sw.ok, JSON.stringify(results));
     assert.equal(sw.code, 'ERR_MYSQL_CATCHUP_TIMEOUT');
-    assert.match(sw.message ?? '', /did not apply .* within 1500 ms; switchover refused/);
+    // the lag pre-check refuses before the fence: the old source never stopped taking writes
+    assert.match(
+      sw.message ?? '',
+      /did not apply .* within 1500 ms while .* was still writable; switchover refused before fencing/,
+    );
     assert.ok(Date.now() - started < 15_000);
-    assert.equal(sw.switchover?.outcome === 'refused' && sw.switchover.unfenced, true);
+    assert.equal(sw.switchover?.outcome === 'refused' && sw.switchover.unfenced, false);
+    assert.equal(sw.switchover?.outcome === 'refused' && sw.switchover.writeStallMs, 0);
 
     // the old source takes writes from the application again
     const app = await mysql.createConnection({ host: servers[1].host, port: servers[1].port, ...APP });
@@ -202,6 +207,35 @@ test('a candidate that cannot catch up is refused and the old source is writable
     return Number((r as Array<{ n: number }>)[0].n);
   });
   assert.equal(rows, 2);
+});
+
+test('long writers with longWriters: refuse — refused naming the connection, nothing fenced, the transaction lives on', async () => {
+  // node-2 is the source after the previous test
+  const writer = await mysql.createConnection({ host: servers[2].host, port: servers[2].port, ...servers[2].admin });
+  try {
+    await writer.query('START TRANSACTION');
+    await writer.query('INSERT INTO app.w (id) VALUES (?)', [7_000_001]);
+    const [[{ id }]] = (await writer.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+    await sleep(1500);
+    const results = await h.converge(h.desired('node-0', ['node-1', 'node-2']), {
+      longWriters: 'refuse',
+      longWriterSeconds: 1,
+      catchUpTimeoutMs: 10_000,
+    });
+    const sw = results.find((r) => r.step.kind === 'switchover');
+    assert.equal(sw?.code, 'ERR_MYSQL_LONG_TRANSACTION', JSON.stringify(results));
+    assert.match(sw?.message ?? '', new RegExp(`connection ${id} \\(\\d+ s\\)`));
+    assert.equal(sw?.switchover?.outcome === 'refused' && sw.switchover.writeStallMs, 0);
+    await writer.query('COMMIT'); // its session was not killed
+  } finally {
+    await writer.end();
+  }
+  const s2 = await h.open('node-2');
+  try {
+    assert.equal((await observeNode(s2)).readOnly, false);
+  } finally {
+    await s2.close();
+  }
 });
 
 test('a root session writing during the fence is stopped: FLUSH TABLES WITH READ LOCK + KILL', async (t) => {
@@ -250,5 +284,21 @@ test('a root session writing during the fence is stopped: FLUSH TABLES WITH READ
       plan.some((r) => r.code === 'ERR_MYSQL_ERRANT_TRANSACTIONS'),
       `lost without errant report: ${missing.length}`,
     );
+  }
+});
+
+test('a candidate with errant transactions is refused before any fence', async () => {
+  // a write on the replica node-1 itself (root bypasses read_only): a GTID the source never had
+  await withAdmin(servers[1], (c) => c.query('INSERT INTO app.w (id) VALUES (?)', [7_000_002]));
+  const results = await h.converge(h.desired('node-1', ['node-0', 'node-2']), { catchUpTimeoutMs: 10_000 });
+  const sw = results.find((r) => r.step.kind === 'switchover');
+  assert.equal(sw?.code, 'ERR_MYSQL_ERRANT_TRANSACTIONS', JSON.stringify(results));
+  assert.match(sw?.message ?? '', new RegExp(`0-${servers[1].serverId}-\\d+`));
+  assert.equal(sw?.switchover?.outcome === 'refused' && sw.switchover.unfenced, false);
+  const s0 = await h.open('node-0');
+  try {
+    assert.equal((await observeNode(s0)).readOnly, false);
+  } finally {
+    await s0.close();
   }
 });

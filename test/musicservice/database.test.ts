@@ -2,7 +2,8 @@
  * MusicService with its MariaDB primary and replicas as real servers (the node agent runs `mariadb:*` pods as local
  * processes on 127.x pod IPs): the sample verbatim reaches Available / Ready with replication running; rows written
  * on the primary reach every replica; a new replica gets the existing rows, then replicates; a deleted replica pod
- * comes back and catches up.
+ * comes back and catches up; the primary pod recreated on a new IP: the replicas follow it; a rootPassword change
+ * reaches every server.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -12,7 +13,7 @@ import { testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
 import { getJson, patchMusicService, sampleYaml, startOperator } from './operator.ts';
 
-const ROOT = { user: 'root', password: 'miku-secret-pass' }; // the sample's spec.database.rootPassword
+const ROOT = { user: 'root', password: 'miku-secret-pass' }; // the sample's spec.database.rootPassword, then changed
 
 async function query(cluster: TestCluster, ns: string, pod: string, sql: string, params: unknown[] = []) {
   const ip = (await getJson(cluster, ns, `pod/${pod}`))?.status?.podIP;
@@ -105,4 +106,53 @@ test('the sample verbatim: Available, database Ready, rows replicate, a new repl
     500,
   );
   await ready(cluster, ns, 3);
+
+  // the primary pod recreated (its PVC kept) on a new IP: every replica is re-pointed at it
+  const oldMaster = (await getJson(cluster, ns, 'pod/miku-stream-db-master-0'))!;
+  await cluster.kubectl(['-n', ns, 'delete', 'pod', 'miku-stream-db-master-0', '--wait=true']);
+  const newIp = await eventually(
+    'the primary back',
+    async () => {
+      const pod = await getJson(cluster, ns, 'pod/miku-stream-db-master-0');
+      return pod && pod.metadata.uid !== oldMaster.metadata.uid && pod.status?.podIP;
+    },
+    120_000,
+    500,
+  );
+  t.diagnostic(`primary IP ${oldMaster.status.podIP} → ${newIp}`);
+  await ready(cluster, ns, 3);
+  await eventually(
+    'a row written on the recreated primary on every replica',
+    async () => {
+      await query(
+        cluster,
+        ns,
+        'miku-stream-db-master-0',
+        'INSERT IGNORE INTO musicdb.songs (id, title) VALUES (100, ?)',
+        ['Melt'],
+      );
+      for (const r of ['miku-stream-db-replica-0', 'miku-stream-db-replica-1', 'miku-stream-db-replica-2']) {
+        const [st] = await query(cluster, ns, r, 'SHOW SLAVE STATUS');
+        if (st?.Master_Host !== newIp || !(await songs(cluster, ns, r)).includes('Melt')) return false;
+      }
+      return true;
+    },
+    60_000,
+    500,
+  );
+
+  // spec.database.rootPassword changed: the servers get it (they read the Secret only when they initialise)
+  await patchMusicService(cluster, ns, { spec: { database: { rootPassword: 'miku-new-pass-2' } } });
+  ROOT.password = 'miku-new-pass-2';
+  for (const pod of ['miku-stream-db-master-0', 'miku-stream-db-replica-0', 'miku-stream-db-replica-2']) {
+    await eventually(
+      `the new root password on ${pod}`,
+      async () => (await query(cluster, ns, pod, 'SELECT 1 AS one')).length === 1,
+      60_000,
+      500,
+    );
+  }
+  const done = await ready(cluster, ns, 3);
+  // no errant transaction from the change on any replica: they still replicate
+  assert.equal(done.status.database.replicasReady, 3);
 });

@@ -8,6 +8,7 @@
 import { encryptCredential } from '../../credentials/aesCtr.ts';
 import { KWOK_NODE_ANNOTATION } from '../../devcluster/cluster.ts';
 import { postgresFixtures } from './postgresFixtures.ts';
+import { redisReplicationFixtures } from './redisFixtures.ts';
 
 export interface FixtureCredentials {
   /** 32 characters: compose-operator uses the key string's raw bytes */
@@ -15,6 +16,8 @@ export interface FixtureCredentials {
   rootPassword: string;
   mysqlPassword: string;
   replicationPassword: string;
+  /** the Redis AUTH password; absent in credentials made before Redis (then derived: redisFixtures.ts) */
+  redisPassword?: string;
 }
 
 export const COMPOSE_NODES = ['mysql-semi-sync-node-0', 'mysql-semi-sync-node-1', 'mysql-semi-sync-node-2'];
@@ -27,6 +30,7 @@ export function sampleFixtures(c: FixtureCredentials): Obj[] {
   return [
     ...brokerFixtures(),
     ...composeFixtures(c),
+    ...redisReplicationFixtures(c),
     // the AES key Secret is composeFixtures'; the PostgreSQL superuser shares the run's root password
     ...postgresFixtures(
       { aesKey: c.aesKey, adminPassword: c.rootPassword, replicationPassword: c.replicationPassword },

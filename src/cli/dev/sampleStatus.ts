@@ -67,6 +67,11 @@ const RULES: Record<string, KindRule> = {
     state: (s) => (s.ready === undefined ? undefined : s.ready ? 'Ready' : 'NotReady'),
     conditions: ['TopologyReady', 'ResourceReady'],
   },
+  RedisReplication: {
+    converged: (s) => s.ready === true,
+    state: (s) => (s.ready === undefined ? undefined : s.ready ? 'Ready' : 'NotReady'),
+    conditions: ['TopologyReady', 'ResourceReady', 'DivergentWrites'],
+  },
   ShazamqCluster: BROKERS,
   StreamBusCluster: BROKERS,
 };
@@ -82,7 +87,7 @@ const GENERIC: KindRule = {
 
 /** Conditions whose True is the problem (Degraded, StorageWarningApp, ...); for all others False is. */
 export function isNegativeCondition(type: string): boolean {
-  return /^(Degraded|Failed|Stalled)$|Warning/.test(type);
+  return /^(Degraded|Failed|Stalled|DivergentWrites)$|Warning/.test(type);
 }
 
 export function isProblem(c: Condition): boolean {

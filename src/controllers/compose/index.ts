@@ -11,6 +11,7 @@ export {
   readComposeCredentials,
   secretsOf,
 } from './credentials.ts';
+export { foreignRoleLabels, removeForeignRoleLabels } from './foreignLabels.ts';
 export { applyPodLabels, namedPods, type PodObject } from './pods.ts';
 export {
   buildRoleServices,

@@ -46,16 +46,63 @@ async function rolePods(c: StepContext, component: 'db-master' | 'db-replica', s
 
 const addressOf = (a: NodeAddress) => `${a.host}:${a.port}`;
 
+/**
+ * A server still on the previous root password (spec.database.rootPassword changed; servers read the Secret only
+ * when they initialise): log in with it and set the new one, without binary logging — on a replica a logged
+ * change would be an errant transaction, and every server is changed this way on its own.
+ */
+async function applyRootPassword(pod: DbPod, login: Login, previous: string, secrets: string[]): Promise<boolean> {
+  let old: Session | undefined;
+  try {
+    old = await connectNode(
+      pod.address,
+      { user: login.user, password: previous },
+      {
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        secrets: [...secrets, previous, login.password],
+      },
+    );
+  } catch {
+    return false; // neither password works: the caller reports access denied
+  }
+  try {
+    await old.run({ sql: 'SET SESSION sql_log_bin = 0' });
+    for (const host of ['%', 'localhost']) {
+      await old.run(
+        { sql: 'ALTER USER IF EXISTS ?@? IDENTIFIED BY ?', params: [login.user, host, login.password] },
+        `changing the ${login.user}@${host} password`,
+      );
+    }
+    return true;
+  } finally {
+    await old.close();
+  }
+}
+
 /** A session, or why there is none (the engine's message, passwords scrubbed, without its leading address). */
 async function tryConnect(
   c: StepContext,
   pod: DbPod,
   login: Login,
   secrets: string[],
+  previousPassword?: string,
 ): Promise<{ session?: Session; error?: string }> {
   try {
     return { session: await connectNode(pod.address, login, { connectTimeoutMs: CONNECT_TIMEOUT_MS, secrets }) };
   } catch (err) {
+    if (
+      previousPassword &&
+      (err as { code?: string }).code === 'ERR_MYSQL_ACCESS_DENIED' &&
+      (await applyRootPassword(pod, login, previousPassword, secrets))
+    ) {
+      c.event({
+        type: 'Normal',
+        reason: 'RootPasswordChanged',
+        action: 'Configure',
+        note: `${pod.name}: root password changed to the one in spec.database.rootPassword`,
+      });
+      return tryConnect(c, pod, login, secrets);
+    }
     const message = err instanceof Error ? err.message : String(err);
     c.log.debug({ pod: pod.name, err: message }, 'database server not reachable yet');
     const prefix = `${addressOf(pod.address)}: `;
@@ -119,7 +166,7 @@ export async function reconcileDatabase(c: StepContext): Promise<DatabaseObserva
     const errors: Record<string, string | undefined> = {};
     await Promise.all(
       pods.map(async (p) => {
-        const r = await tryConnect(c, p, root, secrets);
+        const r = await tryConnect(c, p, root, secrets, secretValue(rootSecret, 'previous'));
         sessions[p.name] = r.session;
         errors[p.name] = r.error;
       }),
@@ -136,6 +183,7 @@ export async function reconcileDatabase(c: StepContext): Promise<DatabaseObserva
       mode: 'async',
       replicationAddress,
       replicationUser: REPLICATION_USER,
+      gtid: db.gtid,
     });
 
     let seen = await observeTopology(sessions, desired(new Set()));
@@ -165,6 +213,7 @@ export async function reconcileDatabase(c: StepContext): Promise<DatabaseObserva
           replicaLogin: root,
           sourceForReplica: replicationAddress[master.name]!,
           replication,
+          gtid: db.gtid,
           openSourceSession: () => connectNode(master.address, root, { secrets }),
         });
         c.event({

@@ -18,3 +18,17 @@ test('secrets: replication password generated once and kept; root password from 
   assert.equal(secretValue(buildRootSecret(ms, generated), 'password'), secretValue(generated, 'password'));
   assert.equal((first as V1Secret).stringData, undefined, 'data, so the observed object compares equal');
 });
+
+test('root password change: the old one is kept as `previous` (the servers still have it) until the next change', () => {
+  const ms = sampleMusicService();
+  const first = buildRootSecret(ms, undefined);
+  assert.equal(secretValue(first, 'previous'), undefined);
+  ms.spec.database!.rootPassword = 'new-pass-1';
+  const changed = buildRootSecret(ms, first);
+  assert.equal(secretValue(changed, 'password'), 'new-pass-1');
+  assert.equal(secretValue(changed, 'previous'), 'miku-secret-pass');
+  // stable afterwards: no write per pass
+  assert.deepEqual(buildRootSecret(ms, changed), changed);
+  ms.spec.database!.rootPassword = 'new-pass-2';
+  assert.equal(secretValue(buildRootSecret(ms, changed), 'previous'), 'new-pass-1');
+});

@@ -41,13 +41,20 @@ export function buildReplicationSecret(
 
 /**
  * Secret `{name}-db-root` (`password`): the servers read it at first start (never a plain env value). Filled from
- * spec.database.rootPassword when given, otherwise generated once and kept.
+ * spec.database.rootPassword when given, otherwise generated once and kept. When spec.database.rootPassword
+ * changes, the password the servers still have is kept as `previous`: the database step logs in with it and
+ * changes the servers' root password to the new one (servers read the Secret only when they initialise).
  */
 export function buildRootSecret(
   ms: MusicService,
   observed: V1Secret | undefined,
   generate: () => string = generatePassword,
 ): V1Secret {
-  const password = ms.spec.database?.rootPassword || secretValue(observed, 'password') || generate();
-  return secret(ms, childNames(ms.metadata.name!).rootSecret, { password });
+  const current = secretValue(observed, 'password');
+  const password = ms.spec.database?.rootPassword || current || generate();
+  const previous = current && current !== password ? current : secretValue(observed, 'previous');
+  return secret(ms, childNames(ms.metadata.name!).rootSecret, {
+    password,
+    ...(previous && previous !== password ? { previous } : {}),
+  });
 }

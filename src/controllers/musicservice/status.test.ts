@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { sampleMusicService } from '../../../test/fixtures/musicservice.ts';
-import { buildDatabaseStatus, buildStatus, type DatabaseObservation } from './status.ts';
+import { buildDatabaseStatus, buildStatus, type DatabaseObservation, transitionEvents } from './status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:01:00Z');
@@ -167,5 +167,24 @@ test('DatabaseReady names the address the primary did not answer at, and never a
       (x) => x.type === 'DatabaseReady',
     )?.message,
     'The primary does not answer or is read-only',
+  );
+});
+
+test('highAvailability.enabled (Galera mode) is not silently ignored: a condition and one event say it is not supported', () => {
+  const ms = sampleMusicService();
+  ms.spec.database = { ...ms.spec.database!, highAvailability: { enabled: true } };
+  const s = buildStatus(ms, { app: appSts(3, 3), db: healthyDb() }, undefined, t0);
+  const c = s.conditions?.find((x) => x.type === 'HighAvailabilitySupported');
+  assert.equal(c?.status, 'False');
+  assert.equal(c?.reason, 'GaleraNotSupported');
+  const events = transitionEvents(undefined, s);
+  assert.ok(events.some((e) => e.reason === 'GaleraNotSupported' && e.type === 'Warning'));
+  // once, not every pass
+  assert.ok(!transitionEvents(s, s).some((e) => e.reason === 'GaleraNotSupported'));
+  // without it, no such condition
+  const plain = buildStatus(sampleMusicService(), { app: appSts(3, 3), db: healthyDb() }, undefined, t0);
+  assert.equal(
+    plain.conditions?.find((x) => x.type === 'HighAvailabilitySupported'),
+    undefined,
   );
 });

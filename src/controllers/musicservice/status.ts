@@ -194,6 +194,16 @@ export function buildStatus(
       });
     }
   }
+  if (ms.spec.database?.enabled === true && ms.spec.database.highAvailability?.enabled === true) {
+    // upstream's Galera mode (in its own sample): accepted by the schema, not implemented — said, not ignored
+    inputs.push({
+      type: 'HighAvailabilitySupported',
+      status: 'False',
+      reason: 'GaleraNotSupported',
+      message:
+        'database.highAvailability.enabled: true asks for a multi-primary Galera cluster, which Statecraft does not run; the database runs as one primary with read replicas',
+    });
+  }
   for (const r of input.storage?.refused ?? []) {
     inputs.push({ type: `StorageWarning${r.scope}`, status: 'True', reason: r.reason, message: r.message });
   }
@@ -247,6 +257,10 @@ export function transitionEvents(before: MusicServiceStatus | undefined, after: 
       action: 'Observe',
       note: 'Database replicas disappeared without a spec change; they are being recreated',
     });
+  }
+  const ha = after.conditions?.find((c) => c.type === 'HighAvailabilitySupported');
+  if (ha && !before?.conditions?.some((c) => c.type === ha.type && c.reason === ha.reason)) {
+    events.push({ type: 'Warning', reason: ha.reason, action: 'Reconcile', note: ha.message });
   }
   for (const c of after.conditions ?? []) {
     if (!c.type.startsWith('StorageWarning')) continue;

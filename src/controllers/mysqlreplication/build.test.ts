@@ -159,3 +159,32 @@ test('desired topology for the engine', () => {
   ]);
   assert.equal(nodesOf(cr()).length, 3);
 });
+
+test('a source stalled by a fence left from an earlier attempt is not ready, and says why', () => {
+  const v = judgeNodes(cr(), { n0: nodeState({ fenceHolder: 77 }) }, addresses);
+  assert.equal(v.n0.ready, false);
+  assert.match(v.n0.reason ?? '', /connection 77 holds a switchover fence/);
+  assert.equal(judgeNodes(cr(), { n0: nodeState() }, addresses).n0.ready, true);
+});
+
+test('while the spec source is not yet the source, the one writable source in fact keeps the read-write label', () => {
+  // a switchover to n1 refused: n0 (now listed as a replica) is still the writable source
+  const c = cr({
+    source: { name: 'n1', host: 'n1.ns.svc', port: 3306 },
+    replica: [
+      { name: 'n0', host: 'n0.ns.svc', port: 3306, isolated: false },
+      { name: 'n2', host: 'n2.ns.svc', port: 3306, isolated: false },
+    ],
+  });
+  const observed = { n0: nodeState(), n1: replica(0), n2: replica(0) };
+  const labels = podLabels(c, judgeNodes(c, observed, addresses));
+  assert.equal(labels.n0[READONLY_LABEL], 'false');
+  assert.equal(labels.n1[READONLY_LABEL], undefined);
+  // once n1 is the writable source, only n1; a fenced n0 never
+  const after = { n0: nodeState({ readOnly: true }), n1: nodeState(), n2: replica(0) };
+  const l2 = podLabels(c, judgeNodes(c, after, addresses));
+  assert.deepEqual([l2.n0[READONLY_LABEL], l2.n1[READONLY_LABEL]], [undefined, 'false']);
+  // both writable (an old source answering before its fence): the spec's source only
+  const both = podLabels(c, judgeNodes(c, { n0: nodeState(), n1: nodeState(), n2: replica(0) }, addresses));
+  assert.deepEqual([both.n0[READONLY_LABEL], both.n1[READONLY_LABEL]], [undefined, 'false']);
+});

@@ -53,6 +53,14 @@ export interface NodeVerdict {
   serveReads: boolean;
   reason?: string;
   errant?: string;
+  /**
+   * a node the spec lists as a replica that is, in fact, a writable source (role Source, read_only OFF, no fence):
+   * the old source while a switchover to the spec's source (which still replicates from it) is refused or backing
+   * off — or a former source answering before its fence
+   */
+  writableSource?: boolean;
+  /** the spec's source only, while it still replicates from another node of the topology: that node's name */
+  replicatesFrom?: string;
 }
 
 export function judgeNodes(
@@ -70,8 +78,21 @@ export function judgeNodes(
       continue;
     }
     if (n.role === 'source') {
-      const ok = st.role === 'Source' && !st.readOnly;
-      out[n.name] = { ready: ok, serveReads: false, reason: ok ? undefined : 'not a writable source' };
+      const ok = st.role === 'Source' && !st.readOnly && !st.fenceHolder;
+      const r = st.replication;
+      const upstream = r
+        ? nodesOf(cr).find((m) => addresses[m.name]?.host === r.sourceHost && addresses[m.name]?.port === r.sourcePort)
+        : undefined;
+      out[n.name] = {
+        ready: ok,
+        serveReads: false,
+        ...(upstream ? { replicatesFrom: upstream.name } : {}),
+        reason: ok
+          ? undefined
+          : st.fenceHolder
+            ? `writes blocked: connection ${st.fenceHolder} holds a switchover fence`
+            : 'not a writable source',
+      };
       continue;
     }
     if (n.isolated) {
@@ -99,7 +120,14 @@ export function judgeNodes(
         : lagging
           ? `lag ${lag ?? 'unknown'} s exceeds maxLagSeconds ${cr.spec.maxLagSeconds}`
           : undefined;
-    out[n.name] = { ready: replicating && !errant, serveReads: replicating && !errant && !lagging, reason, errant };
+    const writableSource = st.role === 'Source' && !st.readOnly && !st.fenceHolder;
+    out[n.name] = {
+      ready: replicating && !errant,
+      serveReads: replicating && !errant && !lagging,
+      reason: writableSource ? `the writable source until the switchover to ${sourceName} happens` : reason,
+      errant,
+      ...(writableSource ? { writableSource } : {}),
+    };
   }
   return out;
 }
@@ -111,9 +139,17 @@ export function podLabels(
 ): Record<string, Record<string, string>> {
   const crName = cr.metadata.name!;
   const out: Record<string, Record<string, string>> = {};
+  // writes keep a way in while the spec's source is not yet the source (a switchover refused, backing off): the
+  // node it still replicates from, if that one is the writable source, keeps the read-write label — never past a
+  // ready spec source, so never two
+  const spec = verdicts[cr.spec.source.name];
+  const from = spec?.replicatesFrom;
+  const actingSource = spec && !spec.ready && from && verdicts[from]?.writableSource ? from : undefined;
   for (const n of nodesOf(cr)) {
     if (n.isolated) {
       out[n.name] = {};
+    } else if (n.name === actingSource) {
+      out[n.name] = { [NAME_LABEL]: crName, [READONLY_LABEL]: 'false' };
     } else if (n.role === 'source') {
       // a source that is not a writable source does not get the read-write label: the Service fails closed
       out[n.name] = verdicts[n.name]?.ready

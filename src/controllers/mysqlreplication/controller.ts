@@ -10,13 +10,14 @@
 import type { MysqlReplication } from '../../apis/mysqlreplication.ts';
 import type { Credential } from '../../credentials/index.ts';
 import {
-  applySteps,
   connectNode,
+  type FailoverConfirmation,
   type MysqlEngineError,
   observeTopology,
-  planTopology,
+  reconcileTopology,
   type Session,
   type StepResult,
+  type SwitchoverStage,
 } from '../../engines/mysql/index.ts';
 import {
   type Condition,
@@ -37,10 +38,30 @@ import {
   readComposeCredentials,
   readonlyServiceName,
   readwriteServiceName,
+  removeForeignRoleLabels,
   secretsOf,
   skipReconcile,
 } from '../compose/index.ts';
-import { buildServices, desiredTopology, judgeNodes, NAME_LABEL, nodesOf, podLabels, topologyStatus } from './build.ts';
+import {
+  buildServices,
+  desiredTopology,
+  judgeNodes,
+  NAME_LABEL,
+  nodesOf,
+  podLabels,
+  READONLY_LABEL,
+  topologyStatus,
+} from './build.ts';
+import {
+  type BackoffPolicy,
+  configurationCondition,
+  DEFAULT_BACKOFF,
+  heldBy,
+  nextBackoff,
+  type RoleChangeBackoff,
+  refusalOf,
+  roleChangeConditions,
+} from './roleChange.ts';
 
 export const MYSQL_REPLICATION: GroupVersionKind = {
   apiVersion: 'upm.syntropycloud.io/v1alpha1',
@@ -58,11 +79,28 @@ export interface MysqlReplicationOptions {
   /** how long a switchover waits for the candidate to catch up; default 10 s */
   catchUpTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /**
+   * Failover confirmation: the spec's source is promoted past an unreachable old source only when that one failed
+   * every probe over this window (default 3 probes over 10 s). A shorter absence leads to a switchover (with a
+   * fence) once it answers again.
+   */
+  failoverConfirmation?: FailoverConfirmation;
+  /** bound of read_only=ON / FLUSH TABLES WITH READ LOCK waiting for running statements; default 5 s */
+  lockWaitTimeoutSeconds?: number;
+  /** transactions open longer than `longWriterSeconds` (default 5) at a switchover: killed (default) or refuse */
+  longWriters?: 'kill' | 'refuse';
+  longWriterSeconds?: number;
+  /** after a refused switchover or failover: wait, doubling, before the next attempt; default 10 s up to 5 min */
+  refusalBackoff?: BackoffPolicy;
+  /** step hook: a switchover reached a stage (fault tests stop the operator there) */
+  onSwitchoverStage?: (stage: SwitchoverStage) => void | Promise<void>;
 }
 
 export function mysqlReplicationController(options: MysqlReplicationOptions = {}): ControllerRegistration {
   const resyncMs = options.resyncMs ?? 10_000;
   const addressMode = options.addressMode ?? resolveAddressMode(undefined);
+  // refused role changes by CR uid: held in memory (a restarted operator tries once more, then backs off again)
+  const backoffs = new Map<string, RoleChangeBackoff>();
   return {
     name: 'mysqlreplication',
     register(mgr) {
@@ -75,22 +113,20 @@ export function mysqlReplicationController(options: MysqlReplicationOptions = {}
         .access(POD, ['patch'], 'role labels on the pods the CR names')
         .withOptions({ maxConcurrentReconciles: 10 })
         .reconcile<MysqlReplication>(async (ctx, cr) => {
-          await reconcileOne(mgr, ctx, cr, {
-            addressMode,
-            catchUpTimeoutMs: options.catchUpTimeoutMs,
-            connectTimeoutMs: options.connectTimeoutMs,
-          });
-          return requeueAfter(resyncMs);
+          const next = await reconcileOne(mgr, ctx, cr, { ...options, addressMode, backoffs });
+          return requeueAfter(Math.max(200, Math.min(resyncMs, next ?? resyncMs)));
         });
     },
   };
 }
 
-interface PassOptions {
+interface PassOptions extends MysqlReplicationOptions {
   addressMode: AddressMode;
-  catchUpTimeoutMs?: number;
-  connectTimeoutMs?: number;
+  backoffs: Map<string, RoleChangeBackoff>;
 }
+
+/** While a node does not answer (a former source may come back writable): observe at least this often. */
+const UNREACHABLE_RESYNC_MS = 1000;
 
 /** compose-operator's defaults: the admin login is `mysql`, the replication login `replication`. */
 const readCredentials = (mgr: Manager, cr: MysqlReplication) =>
@@ -104,7 +140,7 @@ async function reconcileOne(
   ctx: ObjectContext<MysqlReplication>,
   cr: MysqlReplication,
   o: PassOptions,
-): Promise<void> {
+): Promise<number | undefined> {
   const generation = cr.metadata.generation;
   // cr.status is the freshest known (the object reconciler's read-your-writes), so times and transitions hold
   let conditions: Condition[] = (cr.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
@@ -128,7 +164,7 @@ async function reconcileOne(
     topologyFailed(reason, message);
     ctx.event({ type: 'Warning', reason: 'ErrSynced', action: 'Reconcile', note: message });
     await ctx.patchStatus({ ready: false, conditions, observedGeneration: generation });
-    return;
+    return undefined;
   }
 
   // --- addresses and connections ---
@@ -146,12 +182,18 @@ async function reconcileOne(
   const problems: string[] = Object.values(missing);
   const sessions: Record<string, Session | undefined> = {};
   const secrets = [creds.replication.password];
-  const open = (name: string) =>
-    connectNode(
+  // every session of this pass, fence sessions included, is closed when it ends (whatever happened)
+  const opened = new Set<Session>();
+  const open = async (name: string, bounds?: { waitTimeoutSeconds: number; lockWaitTimeoutSeconds: number }) => {
+    if (!addresses[name]) throw new Error(`${name} has no address`);
+    const s = await connectNode(
       addresses[name],
       { user: creds.admin.username, password: creds.admin.password },
-      { connectTimeoutMs: o.connectTimeoutMs ?? 3000, secrets },
+      { connectTimeoutMs: o.connectTimeoutMs ?? 3000, statementTimeoutMs: 10_000, secrets, ...bounds },
     );
+    opened.add(s);
+    return s;
+  };
   let firstEngineError: MysqlEngineError | undefined;
   await Promise.all(
     nodes.map(async (n) => {
@@ -170,46 +212,104 @@ async function reconcileOne(
     const desired = desiredTopology(cr, addresses, creds.replication.username);
     const skipped = skipReconcile(cr.metadata.annotations);
     const results: StepResult[] = [];
-    if (!skipped && sessions[cr.spec.source.name]) {
-      const { observed } = await observeTopology(sessions, desired);
-      const steps = planTopology(desired, observed);
-      if (steps.some((s) => s.kind === 'switchover' || s.kind === 'promote')) {
-        // fail closed while roles move: no pod carries the read-write label
-        await applyPodLabels(
-          mgr,
-          cr.metadata.namespace,
-          Object.fromEntries(nodes.map((n) => [n.name, { [NAME_LABEL]: cr.metadata.name! }])),
-          pods,
+    const uid = cr.metadata.uid ?? `${cr.metadata.namespace}/${cr.metadata.name}`;
+    const now = Date.now();
+    const held = heldBy(o.backoffs.get(uid), cr.spec.source.name, now);
+    let requeueMs: number | undefined;
+    const failClosed = async () => {
+      // fail closed while roles move: no pod carries the read-write label, whoever set it
+      const closed = Object.fromEntries(nodes.map((n) => [n.name, { [NAME_LABEL]: cr.metadata.name! }]));
+      await applyPodLabels(mgr, cr.metadata.namespace, closed, pods);
+      await removeForeignRoleLabels(mgr, cr.metadata.namespace, [READONLY_LABEL], closed, pods);
+    };
+    if (!skipped) {
+      const pass = await reconcileTopology(sessions, {
+        desired,
+        replication: { user: creds.replication.username, password: creds.replication.password },
+        openSession: open,
+        probe: async (name) => {
+          const s = await open(name);
+          opened.delete(s);
+          await s.close();
+        },
+        confirmation: o.failoverConfirmation,
+        catchUpTimeoutMs: o.catchUpTimeoutMs,
+        lockWaitTimeoutSeconds: o.lockWaitTimeoutSeconds,
+        longWriters: o.longWriters,
+        longWriterSeconds: o.longWriterSeconds,
+        holdRoleChanges: !!held,
+        beforeRoleChange: failClosed,
+        onSwitchoverStage: o.onSwitchoverStage ? (stage) => o.onSwitchoverStage?.(stage) : undefined,
+        signal: ctx.signal,
+        log: (m) => ctx.log.info(m),
+      });
+      if (pass.steps.length) ctx.log.info({ steps: pass.steps.map((s) => s.kind) }, 'applied topology steps');
+      results.push(...pass.results);
+      const refused = refusalOf(pass.results);
+      let backoff = held;
+      if (refused) {
+        backoff = nextBackoff(
+          o.backoffs.get(uid),
+          cr.spec.source.name,
+          refused as { code: string; message: string },
+          now,
+          o.refusalBackoff ?? DEFAULT_BACKOFF,
+        );
+        o.backoffs.set(uid, backoff);
+      } else if (pass.results.some((r) => (r.step.kind === 'switchover' || r.step.kind === 'promote') && r.ok)) {
+        o.backoffs.delete(uid);
+      }
+      for (const c of roleChangeConditions(pass, backoff, generation)) conditions = setCondition(conditions, c);
+      if (held && pass.held) {
+        problems.push(
+          `${pass.held.kind} to ${cr.spec.source.name} backing off after a refusal (${held.message}); next attempt at ${new Date(held.retryAt).toISOString()}`,
         );
       }
-      if (steps.length) {
-        ctx.signal.throwIfAborted(); // stopping or no longer the leader: change nothing
-        ctx.log.info({ steps: steps.map((s) => s.kind) }, 'applying topology steps');
-        results.push(
-          ...(await applySteps(sessions, steps, {
-            desired,
-            replication: { user: creds.replication.username, password: creds.replication.password },
-            openSession: open,
-            catchUpTimeoutMs: o.catchUpTimeoutMs,
-            signal: ctx.signal,
-            log: (m) => ctx.log.info(m),
-          })),
-        );
+      if (backoff) requeueMs = Math.max(200, backoff.retryAt - Date.now());
+      if (pass.retrySoon) requeueMs = 200;
+      reportSteps(ctx, pass.results, backoff);
+      for (const [node, c] of Object.entries(pass.confirmations)) {
+        if (!c.unreachable) {
+          ctx.event({
+            type: 'Normal',
+            reason: 'FailoverNotConfirmed',
+            action: 'Failover',
+            note: `${node} missed an observation but answered probe ${c.probes} after ${c.elapsedMs} ms: no failover; a switchover (with a fence) follows`,
+          });
+        }
       }
-      reportSteps(ctx, results);
     }
 
     // --- observe, label, serve, report ---
     const { observed, errors } = await observeTopology(sessions, desired);
     for (const [name, e] of Object.entries(errors)) problems.push(`${name}: ${e.message}`);
+    // a node that does not answer while the source does may be a former source coming back writable: look often
+    const sourceAnswers = !!sessions[cr.spec.source.name] && !errors[cr.spec.source.name];
+    if (sourceAnswers && (Object.keys(errors).length || nodes.some((n) => !sessions[n.name]))) {
+      requeueMs = Math.min(requeueMs ?? UNREACHABLE_RESYNC_MS, UNREACHABLE_RESYNC_MS);
+    }
     const verdicts = judgeNodes(cr, observed, addresses);
-    const labelsOk = await applyPodLabels(mgr, cr.metadata.namespace, podLabels(cr, verdicts), pods).then(
-      () => true,
-      (err: unknown) => {
-        problems.push(`labels: ${(err as Error).message}`);
-        return false;
-      },
-    );
+    const wantedLabels = podLabels(cr, verdicts);
+    const labelsOk = await applyPodLabels(mgr, cr.metadata.namespace, wantedLabels, pods)
+      .then(() => removeForeignRoleLabels(mgr, cr.metadata.namespace, [NAME_LABEL, READONLY_LABEL], wantedLabels, pods))
+      .then(
+        (removed) => {
+          if (removed.length) {
+            ctx.event({
+              type: 'Warning',
+              reason: 'ForeignLabelsRemoved',
+              action: 'Label',
+              note: `removed role labels set by another field manager: ${removed.join(', ')}`,
+            });
+          }
+          return true;
+        },
+        (err: unknown) => {
+          problems.push(`labels: ${(err as Error).message}`);
+          return false;
+        },
+      );
+    conditions = setCondition(conditions, configurationCondition(observed, generation));
     const services = buildServices(cr);
     let servicesOk = labelsOk;
     try {
@@ -266,8 +366,9 @@ async function reconcileOne(
       conditions,
       observedGeneration: generation,
     });
+    return requeueMs;
   } finally {
-    await Promise.all(Object.values(sessions).map((s) => s?.close()));
+    await Promise.all([...opened].map((s) => s.close()));
   }
 }
 
@@ -279,7 +380,13 @@ function conditionReason(code: string | undefined): string {
       return 'AccessDenied';
     case 'ERR_MYSQL_CATCHUP_TIMEOUT':
     case 'ERR_MYSQL_NOT_REPLICATING':
+    case 'ERR_MYSQL_LONG_TRANSACTION':
+    case 'ERR_MYSQL_MISCONFIGURED':
       return 'SwitchoverRefused';
+    case 'ERR_MYSQL_FENCE_FAILED':
+      return 'FenceFailed';
+    case 'ERR_MYSQL_FAILOVER_UNCONFIRMED':
+      return 'FailoverUnconfirmed';
     case 'ERR_MYSQL_ERRANT_TRANSACTIONS':
       return 'ErrantTransactions';
     case 'ERR_MYSQL_SOURCE_UNREACHABLE':
@@ -291,7 +398,12 @@ function conditionReason(code: string | undefined): string {
   }
 }
 
-function reportSteps(ctx: ObjectContext<MysqlReplication>, results: StepResult[]): void {
+function reportSteps(
+  ctx: ObjectContext<MysqlReplication>,
+  results: StepResult[],
+  backoff: RoleChangeBackoff | undefined,
+): void {
+  const retry = backoff ? `; next attempt at ${new Date(backoff.retryAt).toISOString()}` : '';
   for (const r of results) {
     if (r.step.kind === 'switchover') {
       const s = r.switchover;
@@ -300,22 +412,39 @@ function reportSteps(ctx: ObjectContext<MysqlReplication>, results: StepResult[]
           type: 'Normal',
           reason: 'SwitchoverCompleted',
           action: 'Switchover',
-          note: `${r.step.to} promoted after ${r.step.from} was fenced at ${s.fencedPosition}; writes unavailable ${s.writeUnavailableMs} ms`,
+          note: `${r.step.to} promoted after ${r.step.from} was fenced at ${s.fencedPosition}; writes stalled ${s.writeUnavailableMs} ms`,
         });
       } else {
+        const stall = s?.outcome === 'refused' && s.writeStallMs ? ` (writes stalled ${s.writeStallMs} ms)` : '';
         ctx.event({
           type: 'Warning',
           reason: 'SwitchoverRefused',
           action: 'Switchover',
-          note: r.message ?? 'refused',
+          note: `${r.message ?? 'refused'}${stall}${r.code === 'ERR_MYSQL_ABORTED' ? '' : retry}`.slice(0, 1000),
         });
       }
-    } else if (r.step.kind === 'promote' && r.ok) {
+    } else if (r.step.kind === 'promote') {
       ctx.event({
         type: 'Warning',
-        reason: 'PromotedWithoutSource',
+        reason: r.ok ? 'FailoverCompleted' : 'FailoverRefused',
         action: 'Failover',
-        note: `${r.step.node} promoted after applying all it had received, because ${r.step.reason}`,
+        note: r.ok
+          ? `${r.step.node} promoted after applying all it had received, because ${r.step.reason}`
+          : `${r.message ?? r.code}${retry}`.slice(0, 1000),
+      });
+    } else if (r.step.kind === 'fence' && r.ok) {
+      ctx.event({
+        type: 'Warning',
+        reason: 'NodeFenced',
+        action: 'Fence',
+        note: `${r.step.node} made read-only: ${r.step.reason}`,
+      });
+    } else if (r.step.kind === 'releaseFence' && r.ok) {
+      ctx.event({
+        type: 'Warning',
+        reason: 'FenceReleased',
+        action: 'Fence',
+        note: `ended connection ${r.step.connectionId} on ${r.step.node}: a switchover fence left by an earlier attempt (its global read lock stalled every write)`,
       });
     } else if (!r.ok) {
       ctx.event({

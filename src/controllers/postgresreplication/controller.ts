@@ -36,6 +36,7 @@ import {
   readComposeCredentials,
   readonlyServiceName,
   readwriteServiceName,
+  removeForeignRoleLabels,
   secretsOf,
   skipReconcile,
 } from '../compose/index.ts';
@@ -224,12 +225,10 @@ async function reconcileOne(
       }
       if (steps.some((s) => s.kind === 'switchover' || s.kind === 'promote' || s.kind === 'demote')) {
         // fail closed while roles move: no pod carries the read-write label
-        await applyPodLabels(
-          mgr,
-          cr.metadata.namespace,
-          Object.fromEntries(nodes.map((n) => [n.name, { [LABELS.name]: cr.metadata.name! }])),
-          pods,
-        );
+        const closed = Object.fromEntries(nodes.map((n) => [n.name, { [LABELS.name]: cr.metadata.name! }]));
+        await applyPodLabels(mgr, cr.metadata.namespace, closed, pods);
+        // a read-write label someone else set would keep the old primary in the Service
+        await removeForeignRoleLabels(mgr, cr.metadata.namespace, [LABELS.readonly], closed, pods);
       }
       if (steps.length) {
         ctx.signal.throwIfAborted();
@@ -274,13 +273,18 @@ async function reconcileOne(
     const { observed, errors } = await observeAll(sessions, creds.replication.username);
     for (const [name, e] of Object.entries(errors)) problems.push(`${name}: ${e.message}`);
     const verdicts = judgeNodes(cr, observed, addresses);
-    const labelsOk = await applyPodLabels(mgr, cr.metadata.namespace, podLabels(cr, verdicts), pods).then(
-      () => true,
-      (err: unknown) => {
-        problems.push(`labels: ${(err as Error).message}`);
-        return false;
-      },
-    );
+    const wantedLabels = podLabels(cr, verdicts);
+    const labelsOk = await applyPodLabels(mgr, cr.metadata.namespace, wantedLabels, pods)
+      .then(() =>
+        removeForeignRoleLabels(mgr, cr.metadata.namespace, [LABELS.name, LABELS.readonly], wantedLabels, pods),
+      )
+      .then(
+        () => true,
+        (err: unknown) => {
+          problems.push(`labels: ${(err as Error).message}`);
+          return false;
+        },
+      );
     const services = buildServices(cr);
     let servicesOk = labelsOk;
     try {

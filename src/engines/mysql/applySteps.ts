@@ -1,15 +1,30 @@
 import type { DesiredTopology, Step } from './planTopology.ts';
 import type { Login, Session } from './session.ts';
-import { type SwitchoverResult, switchover } from './switchover.ts';
+import { type SwitchoverResult, type SwitchoverStage, switchover } from './switchover.ts';
 
 export interface ApplyContext {
   desired: DesiredTopology;
   /** the replication account (user must equal desired.replicationUser) */
   replication: Login;
-  /** opens one more admin connection to a node (the switchover fence needs its own) */
-  openSession: (node: string) => Promise<Session>;
+  /** opens one more admin connection to a node (the switchover fence needs its own, with server-side bounds) */
+  openSession: (
+    node: string,
+    bounds?: { waitTimeoutSeconds: number; lockWaitTimeoutSeconds: number },
+  ) => Promise<Session>;
   semiSyncTimeoutMs?: number;
   catchUpTimeoutMs?: number;
+  /** bound of read_only=ON / FLUSH TABLES WITH READ LOCK waiting for running statements; default 5 s */
+  lockWaitTimeoutSeconds?: number;
+  /** switchover long-writer policy (see SwitchoverInput) */
+  longWriters?: 'kill' | 'refuse';
+  longWriterSeconds?: number;
+  /**
+   * called right before a role change takes writes away (the switchover's fence, a promotion): the controller
+   * fails its labels closed here, not earlier, so a switchover refused by its pre-checks never touches traffic
+   */
+  beforeRoleChange?: () => Promise<void>;
+  /** step hook of a switchover in progress (tests stop the operator there) */
+  onSwitchoverStage?: (stage: SwitchoverStage, step: Step) => void | Promise<void>;
   /** aborted when the operator stops or loses leadership: no further step starts */
   signal?: AbortSignal;
   log?: (message: string) => void;
@@ -51,6 +66,19 @@ export async function applySteps(
     }
     const nodeName = step.kind === 'switchover' ? step.from : step.node;
     if (failedNodes.has(nodeName)) continue;
+    if (
+      (step.kind === 'promote' || step.kind === 'switchover') &&
+      results.some((r) => !r.ok && r.step.kind === 'fence')
+    ) {
+      // a writable node could not be fenced: a role change now could make two writable sources
+      results.push({
+        step,
+        ok: false,
+        code: 'ERR_MYSQL_FENCE_FAILED',
+        message: 'not attempted: a writable node that must not be could not be fenced first',
+      });
+      return results;
+    }
     const s = sessions[nodeName];
     if (!s) {
       results.push({ step, ok: false, code: 'ERR_MYSQL_CONNECT_FAILED', message: `no connection to ${nodeName}` });
@@ -73,10 +101,15 @@ export async function applySteps(
             others,
             candidateAddress: ctx.desired.replicationAddress[step.to],
             replication: ctx.replication,
-            openFenceSession: () => ctx.openSession(step.from),
+            openFenceSession: (bounds) => ctx.openSession(step.from, bounds),
             catchUpTimeoutMs: ctx.catchUpTimeoutMs,
+            lockWaitTimeoutSeconds: ctx.lockWaitTimeoutSeconds,
+            longWriters: ctx.longWriters,
+            longWriterSeconds: ctx.longWriterSeconds,
             signal: ctx.signal,
             log: ctx.log,
+            onStage: ctx.onSwitchoverStage ? (stage) => ctx.onSwitchoverStage?.(stage, step) : undefined,
+            beforeFence: ctx.beforeRoleChange,
           });
           if (result.outcome === 'refused') {
             results.push({ step, ok: false, code: result.code, message: result.message, switchover: result });
@@ -103,11 +136,35 @@ export async function applySteps(
               return results;
             }
           }
+          await ctx.beforeRoleChange?.();
+          // the other replicas stop fetching from the old source first: when it answers again (before its fence)
+          // they must not take what it wrote meanwhile; the next pass checks them and points them at the new one
+          for (const r of ctx.desired.replicas) {
+            const o = sessions[r.name];
+            if (!o || r.isolated || r.name === step.node) continue;
+            await o.run(o.dialect.stopReplicaIo, 'failover: stopping the IO thread').catch(() => {});
+          }
           await s.run(d.stopReplica, 'promoting: stopping replication');
           await s.run(d.resetReplicaAll, 'promoting: removing the replication channel');
           for (const stmt of d.setReadOnly(false)) await s.run(stmt, 'promoting: read_only=OFF');
           break;
         }
+        case 'fence': {
+          // bounded: a long statement must not make the fence itself wait for a day
+          await s.run({ sql: 'SET SESSION lock_wait_timeout = ?', params: [ctx.lockWaitTimeoutSeconds ?? 5] });
+          for (const st of d.setReadOnly(true)) await s.run(st, `fencing ${step.node}: read_only=ON`);
+          const rows = await s.run(d.clientSessions(s.connectionId), 'listing client sessions');
+          for (const r of rows) await s.run(d.kill(Number(r.id)), `killing session ${r.id}`).catch(() => {});
+          ctx.log?.(`fenced ${step.node}: ${step.reason}; ${rows.length} client sessions killed`);
+          break;
+        }
+        case 'releaseFence':
+          // the session of an earlier attempt: ending it releases its global read lock
+          await s.run(d.kill(step.connectionId), `ending fence session ${step.connectionId}`).catch((err) => {
+            if (!/unknown thread/i.test((err as Error).message)) throw err;
+          });
+          ctx.log?.(`released the fence left on ${step.node} by connection ${step.connectionId}`);
+          break;
         case 'createReplicationUser':
           for (const st of d.createReplicationUser(ctx.replication.user, ctx.replication.password)) {
             await s.run(st, 'creating the replication user');
@@ -137,7 +194,10 @@ export async function applySteps(
         case 'changeSource':
           await s.run(d.stopReplica, 'stopping replication');
           if (step.demote) for (const st of d.prepareDemotion) await s.run(st, 'setting the replication position');
-          await s.run(d.changeSource(sourceEndpoint(step.source)), `pointing at ${step.source}`);
+          await s.run(
+            d.changeSource({ ...sourceEndpoint(step.source), position: step.position }),
+            `pointing at ${step.source}`,
+          );
           await s.run(d.startReplica, 'starting replication');
           break;
         case 'startReplication':

@@ -25,6 +25,13 @@ const table: Array<[string, (d: typeof mysqlDialect) => Statement | Statement[],
   ['replica status', (d) => d.replicaStatus, 'SHOW SLAVE STATUS', 'SHOW REPLICA STATUS'],
   ['start', (d) => d.startReplica, 'START SLAVE', 'START REPLICA'],
   ['stop', (d) => d.stopReplica, 'STOP SLAVE', 'STOP REPLICA'],
+  ['stop io', (d) => d.stopReplicaIo, 'STOP SLAVE IO_THREAD', 'STOP REPLICA IO_THREAD'],
+  [
+    'fence marker',
+    (d) => [d.takeFenceMarker, d.fenceMarkerHolder],
+    "SELECT GET_LOCK('statecraft.switchover-fence', 0) AS r; SELECT IS_USED_LOCK('statecraft.switchover-fence') AS id",
+    "SELECT GET_LOCK('statecraft.switchover-fence', 0) AS r; SELECT IS_USED_LOCK('statecraft.switchover-fence') AS id",
+  ],
   ['reset', (d) => d.resetReplicaAll, 'RESET SLAVE ALL', 'RESET REPLICA ALL'],
   ['read only on', (d) => d.setReadOnly(true), 'SET GLOBAL read_only = 1', 'SET GLOBAL super_read_only = ON'],
   [
@@ -139,4 +146,23 @@ test('versions: flavor and minimum supported releases', () => {
     (e: { code: string }) => e.code === 'ERR_MYSQL_UNSUPPORTED_VERSION',
   );
   assert.throws(() => parseServerVersion('garbage'), /cannot parse/);
+});
+
+test('file/position CHANGE MASTER / CHANGE REPLICATION SOURCE carries the coordinates, without GTID positioning', () => {
+  const at = { ...source, host: 'db', position: { file: "mysql-bin.000002'", pos: 77 } };
+  assert.match(
+    render(mariadbDialect.changeSource(at)),
+    /MASTER_USE_GTID = no, MASTER_LOG_FILE = 'mysql-bin\.000002\\'', MASTER_LOG_POS = 77$/,
+  );
+  assert.match(
+    render(mysqlDialect.changeSource(at)),
+    /SOURCE_AUTO_POSITION = 0, SOURCE_LOG_FILE = 'mysql-bin\.000002\\'', SOURCE_LOG_POS = 77, GET_SOURCE_PUBLIC_KEY = 1$/,
+  );
+});
+
+test('long transactions are listed from INNODB_TRX, older than the bound, on both dialects', () => {
+  for (const d of [mariadbDialect, mysqlDialect]) {
+    const sql = render(d.longTransactions(5));
+    assert.match(sql, /FROM information_schema\.INNODB_TRX WHERE trx_started < NOW\(\) - INTERVAL 5 SECOND/);
+  }
 });

@@ -16,6 +16,16 @@ export interface SourceEndpoint {
   port: number;
   user: string;
   password: string;
+  /**
+   * binary log coordinates on the source to replicate from (file/position replication, no GTID); absent:
+   * positions by GTID
+   */
+  position?: BinlogCoordinates;
+}
+
+export interface BinlogCoordinates {
+  file: string;
+  pos: number;
 }
 
 /** One replica's view of its replication channel, in flavor-neutral names. */
@@ -29,6 +39,8 @@ export interface ReplicationStatus {
   secondsBehindSource: number | null;
   sourceLogFile: string;
   readSourceLogPos: number;
+  /** the source's binlog file of the last event the SQL thread applied (Relay_Master_Log_File) */
+  execSourceLogFile?: string;
   execSourceLogPos: number;
   lastIoError: string;
   lastSqlError: string;
@@ -36,6 +48,11 @@ export interface ReplicationStatus {
   usesGtid: boolean;
   /** GTIDs the IO thread has received (MariaDB Gtid_IO_Pos, MySQL Retrieved_Gtid_Set) */
   receivedGtids: string;
+  /**
+   * server_id of the source the IO thread last connected to (MariaDB Master_Server_Id, MySQL Source_Server_Id);
+   * 0 when it never connected. Identifies the upstream whatever spelling of its address the channel uses.
+   */
+  sourceServerId?: number;
 }
 
 export interface Dialect {
@@ -49,6 +66,7 @@ export interface Dialect {
   stopReplica: Statement;
   resetReplicaAll: Statement;
   restartReplicaIo: Statement[];
+  stopReplicaIo: Statement;
   setReadOnly(on: boolean): Statement[];
   /** one column `r`; `waitSucceeded(r)` says whether every GTID of `position` was applied within the timeout */
   waitForGtid(position: string, timeoutSeconds: number): Statement;
@@ -74,8 +92,19 @@ export interface Dialect {
   createReplicationUser(user: string, password: string): Statement[];
   /** sessions a fence must end: clients, not replication dump threads, system threads or `exceptId` */
   clientSessions(exceptId: number): Statement;
+  /** client transactions open longer than `seconds`: id (connection), seconds, state */
+  longTransactions(seconds: number): Statement;
   kill(id: number): Statement;
+  /**
+   * The fence marker: the session holding the global read lock of a switchover also holds this user-level lock,
+   * so a later pass can find a fence left behind by an earlier attempt (IS_USED_LOCK names its connection).
+   */
+  takeFenceMarker: Statement;
+  fenceMarkerHolder: Statement;
 }
+
+/** The user-level lock that marks a switchover's fence session (see Dialect.takeFenceMarker). */
+export const FENCE_MARKER = 'statecraft.switchover-fence';
 
 const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
@@ -95,7 +124,10 @@ type SharedStatements = Pick<
   | 'replicationUserExists'
   | 'createReplicationUser'
   | 'clientSessions'
+  | 'longTransactions'
   | 'kill'
+  | 'takeFenceMarker'
+  | 'fenceMarkerHolder'
 >;
 
 /** Semi-sync SQL: the same statements with MariaDB's master/slave or MySQL's source/replica variable names. */
@@ -137,7 +169,14 @@ const common: Omit<SharedStatements, 'semiSyncSource' | 'semiSyncReplica' | 'sem
     { sql: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ?@'%'", params: [user] },
   ],
   clientSessions: (exceptId) => ({ sql: CLIENT_SESSIONS_SQL, params: [exceptId] }),
+  longTransactions: (seconds) => ({
+    sql: `SELECT trx_mysql_thread_id AS id, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS seconds, trx_state AS state
+      FROM information_schema.INNODB_TRX WHERE trx_started < NOW() - INTERVAL ? SECOND AND trx_mysql_thread_id <> CONNECTION_ID()`,
+    params: [seconds],
+  }),
   kill: (id) => ({ sql: 'KILL CONNECTION ?', params: [id] }),
+  takeFenceMarker: { sql: 'SELECT GET_LOCK(?, 0) AS r', params: [FENCE_MARKER] },
+  fenceMarkerHolder: { sql: 'SELECT IS_USED_LOCK(?) AS id', params: [FENCE_MARKER] },
 };
 
 export const mariadbDialect: Dialect = {
@@ -152,23 +191,32 @@ export const mariadbDialect: Dialect = {
     secondsBehindSource: lag(r.Seconds_Behind_Master),
     sourceLogFile: str(r.Master_Log_File),
     readSourceLogPos: num(r.Read_Master_Log_Pos),
+    execSourceLogFile: str(r.Relay_Master_Log_File),
     execSourceLogPos: num(r.Exec_Master_Log_Pos),
     lastIoError: str(r.Last_IO_Error),
     lastSqlError: str(r.Last_SQL_Error),
     usesGtid: /pos/i.test(str(r.Using_Gtid)),
     receivedGtids: str(r.Gtid_IO_Pos).replace(/\s+/g, ''),
+    sourceServerId: num(r.Master_Server_Id),
   }),
   gtidState: {
     sql: 'SELECT @@gtid_current_pos AS executed, @@gtid_binlog_state AS binlogState, @@gtid_binlog_pos AS binlogPos, @@gtid_slave_pos AS replicaPos, @@gtid_strict_mode AS strictMode, @@log_bin AS logBin, @@log_slave_updates AS logReplicaUpdates',
   },
-  changeSource: (s) => ({
-    sql: 'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_CONNECT_RETRY = 1, MASTER_USE_GTID = slave_pos',
-    params: [s.host, s.port, s.user, s.password],
-  }),
+  changeSource: (s) =>
+    s.position
+      ? {
+          sql: 'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_CONNECT_RETRY = 1, MASTER_USE_GTID = no, MASTER_LOG_FILE = ?, MASTER_LOG_POS = ?',
+          params: [s.host, s.port, s.user, s.password, s.position.file, s.position.pos],
+        }
+      : {
+          sql: 'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_CONNECT_RETRY = 1, MASTER_USE_GTID = slave_pos',
+          params: [s.host, s.port, s.user, s.password],
+        },
   startReplica: { sql: 'START SLAVE' },
   stopReplica: { sql: 'STOP SLAVE' },
   resetReplicaAll: { sql: 'RESET SLAVE ALL' },
   restartReplicaIo: [{ sql: 'STOP SLAVE IO_THREAD' }, { sql: 'START SLAVE IO_THREAD' }],
+  stopReplicaIo: { sql: 'STOP SLAVE IO_THREAD' },
   // MariaDB has no super_read_only; read_only does not stop READ ONLY ADMIN holders (see switchover's fence)
   setReadOnly: (on) => [{ sql: 'SET GLOBAL read_only = ?', params: [on ? 1 : 0] }],
   // 0 = reached, -1 = timed out
@@ -203,23 +251,32 @@ export const mysqlDialect: Dialect = {
     secondsBehindSource: lag(r.Seconds_Behind_Source),
     sourceLogFile: str(r.Source_Log_File),
     readSourceLogPos: num(r.Read_Source_Log_Pos),
+    execSourceLogFile: str(r.Relay_Source_Log_File),
     execSourceLogPos: num(r.Exec_Source_Log_Pos),
     lastIoError: str(r.Last_IO_Error),
     lastSqlError: str(r.Last_SQL_Error),
     usesGtid: num(r.Auto_Position) === 1,
     receivedGtids: str(r.Retrieved_Gtid_Set).replace(/\s+/g, ''),
+    sourceServerId: num(r.Source_Server_Id),
   }),
   gtidState: {
     sql: 'SELECT @@global.gtid_executed AS executed, NULL AS binlogState, @@global.gtid_executed AS binlogPos, NULL AS replicaPos, @@global.enforce_gtid_consistency AS strictMode, @@log_bin AS logBin, @@log_replica_updates AS logReplicaUpdates',
   },
-  changeSource: (s) => ({
-    sql: 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = ?, SOURCE_USER = ?, SOURCE_PASSWORD = ?, SOURCE_CONNECT_RETRY = 1, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1',
-    params: [s.host, s.port, s.user, s.password],
-  }),
+  changeSource: (s) =>
+    s.position
+      ? {
+          sql: 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = ?, SOURCE_USER = ?, SOURCE_PASSWORD = ?, SOURCE_CONNECT_RETRY = 1, SOURCE_AUTO_POSITION = 0, SOURCE_LOG_FILE = ?, SOURCE_LOG_POS = ?, GET_SOURCE_PUBLIC_KEY = 1',
+          params: [s.host, s.port, s.user, s.password, s.position.file, s.position.pos],
+        }
+      : {
+          sql: 'CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = ?, SOURCE_USER = ?, SOURCE_PASSWORD = ?, SOURCE_CONNECT_RETRY = 1, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1',
+          params: [s.host, s.port, s.user, s.password],
+        },
   startReplica: { sql: 'START REPLICA' },
   stopReplica: { sql: 'STOP REPLICA' },
   resetReplicaAll: { sql: 'RESET REPLICA ALL' },
   restartReplicaIo: [{ sql: 'STOP REPLICA IO_THREAD' }, { sql: 'START REPLICA IO_THREAD' }],
+  stopReplicaIo: { sql: 'STOP REPLICA IO_THREAD' },
   // super_read_only=ON implies read_only=ON and also stops SUPER / CONNECTION_ADMIN holders
   setReadOnly: (on) =>
     on

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classifyDriverError, MysqlEngineError, scrub } from './errors.ts';
-import { dumpGtidPosition } from './seedReplica.ts';
+import { dumpCoordinates, dumpGtidPosition } from './seedReplica.ts';
 
 const table: Array<[string, unknown, string]> = [
   ['refused', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 1.2.3.4:3306' }, 'ERR_MYSQL_CONNECT_FAILED'],
@@ -41,4 +41,10 @@ test('the GTID position is read from a mariadb-dump --gtid --master-data=2 heade
     "-- Preferably use GTID to start replication from GTID position:\n\n-- SET GLOBAL gtid_slave_pos='0-1-3,1-2-9';\n";
   assert.equal(dumpGtidPosition(text), '0-1-3,1-2-9');
   assert.equal(dumpGtidPosition('-- nothing here'), undefined);
+});
+
+test('binary log coordinates are read from the dump header (file/position replication)', () => {
+  const text = "-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=4567;\n";
+  assert.deepEqual(dumpCoordinates(text), { file: 'mysql-bin.000003', pos: 4567 });
+  assert.equal(dumpCoordinates('-- nothing'), undefined);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatMariadbGtidList, gtidsNotCovered, parseMariadbGtidList } from './gtid.ts';
+import { formatMariadbGtidList, gtidsNotCovered, parseMariadbGtidList, positionNotReached } from './gtid.ts';
 
 test('parses and formats MariaDB GTID lists (64-bit sequence numbers)', () => {
   const list = parseMariadbGtidList('0-1-100, 0-2-18446744073709551615,7-3-1');
@@ -26,3 +26,13 @@ for (const [name, have, want, errant] of cases) {
     assert.equal(formatMariadbGtidList(gtidsNotCovered(have, want)), errant);
   });
 }
+
+test('positionNotReached: per domain, whatever server id wrote the last GTID', () => {
+  // a candidate whose binary log was reset (or without log_slave_updates) still reached the source's position
+  assert.equal(formatMariadbGtidList(positionNotReached('0-1-100', '0-1-100')), '');
+  assert.equal(formatMariadbGtidList(positionNotReached('0-1-101', '0-1-100')), '');
+  assert.equal(formatMariadbGtidList(positionNotReached('0-2-100', '0-1-100')), '');
+  assert.equal(formatMariadbGtidList(positionNotReached('0-1-99', '0-1-100')), '0-1-100');
+  assert.equal(formatMariadbGtidList(positionNotReached('0-1-100', '0-1-100,1-1-5')), '1-1-5');
+  assert.equal(formatMariadbGtidList(positionNotReached('', '')), '');
+});

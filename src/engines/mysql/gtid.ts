@@ -49,3 +49,18 @@ export function gtidsNotCovered(have: string | null | undefined, want: string | 
   }
   return parseMariadbGtidList(want).filter((g) => (best.get(`${g.domain}-${g.serverId}`) ?? -1n) < g.seq);
 }
+
+/**
+ * GTIDs of position `want` (one GTID per domain, e.g. a source's gtid_binlog_pos) that position `have` (e.g. a
+ * replica's gtid_slave_pos or gtid_current_pos) has not reached: `have` lacks the domain or is at a lower sequence
+ * number. Under gtid_strict_mode sequence numbers only grow within a domain, so reaching the number means having
+ * applied everything up to it. Unlike comparing gtid_binlog_state, this holds for a replica whose binary log was
+ * reset or that does not log what it applies (log_slave_updates off).
+ */
+export function positionNotReached(have: string | null | undefined, want: string | null | undefined): MariadbGtid[] {
+  const best = new Map<number, bigint>();
+  for (const g of parseMariadbGtidList(have)) {
+    if ((best.get(g.domain) ?? -1n) < g.seq) best.set(g.domain, g.seq);
+  }
+  return parseMariadbGtidList(want).filter((g) => (best.get(g.domain) ?? -1n) < g.seq);
+}

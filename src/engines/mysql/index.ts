@@ -1,26 +1,36 @@
 /** MySQL/MariaDB topology engine: observe → plan → act against real servers. No Kubernetes imports. */
 export { type ApplyContext, applySteps, type StepResult } from './applySteps.ts';
+export { type ConfirmationResult, confirmUnreachable, type FailoverConfirmation } from './confirmUnreachable.ts';
 export {
   type Dialect,
   dialectFor,
+  FENCE_MARKER,
   mariadbDialect,
   mysqlDialect,
   type ReplicationStatus,
   type Statement,
 } from './dialect.ts';
 export { classifyDriverError, MysqlEngineError, type MysqlErrorCode } from './errors.ts';
-export { gtidsNotCovered, parseMariadbGtidList } from './gtid.ts';
+export { gtidsNotCovered, parseMariadbGtidList, positionNotReached } from './gtid.ts';
 export { type NodeState, observeNode, replicaLagSeconds } from './observeNode.ts';
 export { observeTopology, type TopologyObservation } from './observeTopology.ts';
 export {
   type DesiredTopology,
   errantGtids,
   type ObservedTopology,
+  type PlanContext,
   planTopology,
   type ReplicationMode,
   type Step,
 } from './planTopology.ts';
-export { type SeedInput, type SeedResult, seedReplica } from './seedReplica.ts';
+export { reconcileTopology, type TopologyPass, type TopologyPassInput } from './reconcileTopology.ts';
+export { dumpCoordinates, SEED_MARKER_SCHEMA, type SeedInput, type SeedResult, seedReplica } from './seedReplica.ts';
 export { connectNode, type Login, type NodeAddress, type Session } from './session.ts';
-export { type SwitchoverInput, type SwitchoverResult, switchover } from './switchover.ts';
+export {
+  candidateErrantGtids,
+  type SwitchoverInput,
+  type SwitchoverResult,
+  type SwitchoverStage,
+  switchover,
+} from './switchover.ts';
 export { parseServerVersion, type ServerVersion } from './version.ts';

@@ -1,4 +1,4 @@
-import type { ReplicationStatus } from './dialect.ts';
+import { FENCE_MARKER, type ReplicationStatus } from './dialect.ts';
 import type { Session } from './session.ts';
 import type { Flavor } from './version.ts';
 
@@ -43,6 +43,11 @@ export interface NodeState {
   semiSync: SemiSyncState;
   /** whether `replicationUser` (when asked) exists as user@'%' */
   replicationUserExists?: boolean;
+  /**
+   * connection id of a session holding the switchover fence marker (and so, most likely, a global read lock that
+   * stalls every write); null or absent when there is none
+   */
+  fenceHolder?: number | null;
 }
 
 const bool = (v: unknown): boolean => v === 1 || v === '1' || v === 'ON' || v === true;
@@ -54,8 +59,9 @@ export async function observeNode(session: Session, options: { replicationUser?:
     {
       sql:
         d.flavor === 'mariadb'
-          ? 'SELECT @@server_id AS serverId, @@read_only AS readOnly, NULL AS superReadOnly'
-          : 'SELECT @@server_id AS serverId, @@read_only AS readOnly, @@super_read_only AS superReadOnly',
+          ? 'SELECT @@server_id AS serverId, @@read_only AS readOnly, NULL AS superReadOnly, IS_USED_LOCK(?) AS fenceHolder'
+          : 'SELECT @@server_id AS serverId, @@read_only AS readOnly, @@super_read_only AS superReadOnly, IS_USED_LOCK(?) AS fenceHolder',
+      params: [FENCE_MARKER],
     },
     'reading read_only',
   );
@@ -104,6 +110,7 @@ export async function observeNode(session: Session, options: { replicationUser?:
       waitPoint: vars.get(n.waitPoint) ?? null,
       clients: status.has(n.clients) ? Number(status.get(n.clients)) : null,
     },
+    fenceHolder: basics.fenceHolder === null || basics.fenceHolder === undefined ? null : Number(basics.fenceHolder),
   };
   if (options.replicationUser !== undefined) {
     const [u] = await session.run(d.replicationUserExists(options.replicationUser), 'looking up the replication user');

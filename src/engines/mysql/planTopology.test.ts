@@ -28,14 +28,9 @@ test('fresh servers: user on the source, then each replica read-only and pointed
     b: node({ serverId: 2 }),
     c: node({ serverId: 3 }),
   });
-  assert.deepEqual(kinds(steps), [
-    'createReplicationUser:a',
-    'setReadOnly:b',
-    'changeSource:b',
-    'setReadOnly:c',
-    'changeSource:c',
-  ]);
-  assert.deepEqual(steps[2], { kind: 'changeSource', node: 'b', source: 'a', demote: true });
+  // fresh servers are writable sources: fenced first (read-only, sessions ended), so only `a` ever takes writes
+  assert.deepEqual(kinds(steps), ['fence:b', 'fence:c', 'createReplicationUser:a', 'changeSource:b', 'changeSource:c']);
+  assert.deepEqual(steps[3], { kind: 'changeSource', node: 'b', source: 'a', demote: true });
 });
 
 test('a converged topology plans nothing', () => {
@@ -54,15 +49,64 @@ test('spec source is a replica of the current source: exactly one switchover ste
   assert.deepEqual(steps, [{ kind: 'switchover', from: 'a', to: 'b' }]);
 });
 
-test('spec source replicates from an unreachable node: promotion, with the risk named', () => {
-  const steps = planTopology(desired('b', ['a', 'c']), { a: undefined, b: replicaOf(2, 1), c: replicaOf(3, 1) });
+test('spec source replicates from a node missing from one observation: no promotion until confirmed', () => {
+  const observed = { a: undefined, b: replicaOf(2, 1), c: replicaOf(3, 1) };
+  const waiting = planTopology(desired('b', ['a', 'c']), observed);
+  assert.deepEqual(kinds(waiting), ['blocked:a']);
+  assert.equal(waiting[0].kind === 'blocked' && waiting[0].code, 'ERR_MYSQL_FAILOVER_UNCONFIRMED');
+  // confirmed unreachable over the window: a failover, with the risk named
+  const steps = planTopology(desired('b', ['a', 'c']), observed, { confirmedUnreachable: new Set(['a']) });
   assert.equal(steps.length, 1);
   assert.equal(steps[0].kind, 'promote');
-  assert.match(steps[0].kind === 'promote' ? steps[0].reason : '', /a cannot be reached/);
+  assert.equal(steps[0].kind === 'promote' && steps[0].from, 'a');
+  assert.match(steps[0].kind === 'promote' ? steps[0].reason : '', /a stayed unreachable/);
 });
 
-test('unreachable source: blocked, nothing else', () => {
+test('the upstream is found by server id when the channel spells its address differently', () => {
+  const b = replicaOf(2, 1, { replication: replicationState('db-0.example', { sourceServerId: 1 }) });
+  const steps = planTopology(desired('b', ['a', 'c']), { a: node({ serverId: 1 }), b, c: replicaOf(3, 1) });
+  assert.deepEqual(steps, [{ kind: 'switchover', from: 'a', to: 'b' }]);
+});
+
+test('upstream outside the topology: promotion waits for every unseen node; writable ones are fenced first', () => {
+  const b = replicaOf(2, 9);
+  assert.deepEqual(kinds(planTopology(desired('b', ['a', 'c']), { b, c: replicaOf(3, 1) })), ['blocked:a']);
+  const steps = planTopology(desired('b', ['a', 'c']), { a: node({ serverId: 1 }), b, c: replicaOf(3, 1) });
+  assert.deepEqual(kinds(steps), ['fence:a', 'promote:b']);
+});
+
+test('a former source answering again is fenced before anything else; its writes are errant', () => {
+  const a = node({
+    serverId: 1,
+    gtid: { executed: '0-1-12', binlogState: '0-1-12', binlogPos: '0-1-12', replicaPos: '' },
+  });
+  const b = node({
+    serverId: 2,
+    gtid: { executed: '0-2-11', binlogState: '0-1-10,0-2-11', binlogPos: '0-2-11', replicaPos: '' },
+  });
+  const steps = planTopology(desired('b', ['a']), { a, b });
+  assert.deepEqual(kinds(steps), ['fence:a', 'blocked:a']);
+  assert.equal(steps[1].kind === 'blocked' && steps[1].code, 'ERR_MYSQL_ERRANT_TRANSACTIONS');
+  assert.match(steps[1].kind === 'blocked' ? steps[1].message : '', /0-1-12/);
+});
+
+test('a fence session left by an earlier attempt is ended first, wherever it is', () => {
+  const steps = planTopology(desired('a', ['b']), {
+    a: node({ serverId: 1, readOnly: true, fenceHolder: 42 }),
+    b: replicaOf(2, 1),
+  });
+  assert.deepEqual(steps.slice(0, 2), [
+    { kind: 'releaseFence', node: 'a', connectionId: 42 },
+    { kind: 'setReadOnly', node: 'a', readOnly: false },
+  ]);
+  // also before a switchover that would otherwise wait behind it
+  const sw = planTopology(desired('b', ['a']), { a: node({ serverId: 1, fenceHolder: 7 }), b: replicaOf(2, 1) });
+  assert.deepEqual(kinds(sw), ['releaseFence:a', 'switchover:a->b']);
+});
+
+test('unreachable source: blocked, nothing else (a writable replica is still fenced)', () => {
   assert.deepEqual(kinds(planTopology(desired('a', ['b']), { b: replicaOf(2, 1) })), ['blocked:a']);
+  assert.deepEqual(kinds(planTopology(desired('a', ['b']), { b: node({ serverId: 2 }) })), ['fence:b', 'blocked:a']);
 });
 
 test('stopped threads are restarted; a replica pointed elsewhere is re-pointed without demotion', () => {
@@ -128,7 +172,7 @@ test('errant transactions block (re)pointing a replica and name the GTIDs', () =
     gtid: { executed: '0-2-11', binlogState: '0-1-10,0-2-11', binlogPos: '0-2-11', replicaPos: '' },
   });
   const steps = planTopology(desired('a', ['b']), { a, b });
-  assert.deepEqual(kinds(steps), ['setReadOnly:b', 'blocked:b']);
+  assert.deepEqual(kinds(steps), ['fence:b', 'blocked:b']);
   assert.equal(steps[1].kind === 'blocked' && steps[1].code, 'ERR_MYSQL_ERRANT_TRANSACTIONS');
   assert.match(steps[1].kind === 'blocked' ? steps[1].message : '', /0-2-11/);
 });
@@ -138,4 +182,28 @@ test('MySQL replicas use the errant set computed by the server', () => {
   const b = { ...replicaOf(2, 1, { flavor: 'mysql' }), errantGtids: '3E11FA47-71CA-11E1-9E33-C80AA9429562:5' };
   const steps = planTopology(desired('a', ['b']), { a, b });
   assert.deepEqual(kinds(steps), ['blocked:b']);
+});
+
+test('file/position replication (gtid: false): a replica keeps its coordinates when its source moves', () => {
+  const moved = replicaOf(2, 9, {
+    replication: replicationState('10.0.0.9', {
+      usesGtid: false,
+      execSourceLogFile: 'mysql-bin.000004',
+      execSourceLogPos: 1234,
+    }),
+  });
+  const steps = planTopology(desired('a', ['b'], { gtid: false }), { a: node({ serverId: 1 }), b: moved });
+  assert.deepEqual(steps, [
+    {
+      kind: 'changeSource',
+      node: 'b',
+      source: 'a',
+      demote: false,
+      position: { file: 'mysql-bin.000004', pos: 1234 },
+    },
+  ]);
+  // converged file/position replica: nothing; with GTID wanted it is switched to GTID positions
+  const ok = replicaOf(2, 1, { replication: replicationState('10.0.0.1', { usesGtid: false }) });
+  assert.deepEqual(planTopology(desired('a', ['b'], { gtid: false }), { a: node({ serverId: 1 }), b: ok }), []);
+  assert.deepEqual(kinds(planTopology(desired('a', ['b']), { a: node({ serverId: 1 }), b: ok })), ['changeSource:b']);
 });

@@ -24,7 +24,12 @@ export interface Session {
   version: ServerVersion;
   dialect: Dialect;
   connectionId: number;
-  run(stmt: Statement, doing?: string): Promise<Row[]>;
+  /**
+   * Runs one statement. Every statement has a client-side timeout (the session's `statementTimeoutMs` unless
+   * `timeoutMs` is given): a frozen or partitioned server makes it fail instead of hanging the caller; the driver
+   * then closes the connection, so the server ends the session (and whatever locks it held) on its own.
+   */
+  run(stmt: Statement, doing?: string, options?: { timeoutMs?: number }): Promise<Row[]>;
   close(): Promise<void>;
 }
 
@@ -32,6 +37,15 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** other secrets statements on this session may carry (e.g. the replication password), scrubbed from errors */
   secrets?: string[];
+  /** client-side timeout of each statement unless the call says otherwise; default 10 s */
+  statementTimeoutMs?: number;
+  /**
+   * Server-side bounds for this session: `wait_timeout` (an idle session is closed by the server, so a lock it
+   * holds cannot outlive an operator that froze or lost its network) and `lock_wait_timeout` (how long a statement
+   * waits for a metadata or global read lock; MariaDB's default is a day). Unset: the server's defaults.
+   */
+  waitTimeoutSeconds?: number;
+  lockWaitTimeoutSeconds?: number;
 }
 
 /** Connects, reads the version, picks the dialect. Throws MysqlEngineError CONNECT_FAILED / ACCESS_DENIED / UNSUPPORTED_VERSION. */
@@ -55,11 +69,19 @@ export async function connectNode(address: NodeAddress, login: Login, options: C
   }
   // a dropped connection must not crash the process; the next run() reports it
   conn.on('error', () => {});
-  const run = async (stmt: Statement, doing?: string): Promise<Row[]> => {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const run = async (stmt: Statement, doing?: string, o: { timeoutMs?: number } = {}): Promise<Row[]> => {
     try {
-      const [rows] = await conn.query(stmt.sql, stmt.params);
+      const [rows] = await conn.query({
+        sql: stmt.sql,
+        values: stmt.params,
+        timeout: o.timeoutMs ?? statementTimeoutMs,
+      });
       return Array.isArray(rows) ? (rows as Row[]) : [];
     } catch (err) {
+      // the driver only gives up waiting: the statement may still run and the connection is out of step; closing
+      // it makes the server end the session
+      if ((err as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') conn.destroy();
       throw classifyDriverError(err, label, doing ?? stmt.sql, secrets);
     }
   };
@@ -69,6 +91,15 @@ export async function connectNode(address: NodeAddress, login: Login, options: C
     });
     const version = parseServerVersion(String(row.version), String(row.comment ?? ''));
     assertSupported(version);
+    if (options.waitTimeoutSeconds !== undefined) {
+      await run({ sql: 'SET SESSION wait_timeout = ?', params: [Math.max(1, Math.ceil(options.waitTimeoutSeconds))] });
+    }
+    if (options.lockWaitTimeoutSeconds !== undefined) {
+      await run({
+        sql: 'SET SESSION lock_wait_timeout = ?',
+        params: [Math.max(1, Math.ceil(options.lockWaitTimeoutSeconds))],
+      });
+    }
     return {
       address,
       label,

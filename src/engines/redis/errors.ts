@@ -10,7 +10,13 @@ export type RedisErrorCode =
   | 'ERR_REDIS_UNSUPPORTED_VERSION'
   | 'ERR_REDIS_COMMAND_FAILED'
   | 'ERR_REDIS_CATCHUP_TIMEOUT'
-  | 'ERR_REDIS_ABORTED';
+  | 'ERR_REDIS_ABORTED'
+  /** a switchover candidate that is not an in-sync replica of the current source */
+  | 'ERR_REDIS_NOT_REPLICATING'
+  /** the source cannot be observed: replicas are left as they are */
+  | 'ERR_REDIS_SOURCE_UNREACHABLE'
+  /** repointing a node would replace data the source does not have (e.g. a source restarted without its data) */
+  | 'ERR_REDIS_DATA_AT_RISK';
 
 export class RedisEngineError extends StatecraftError {
   declare readonly code: RedisErrorCode;

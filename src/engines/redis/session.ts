@@ -3,7 +3,6 @@
  * forever, queue commands while offline): the engine observes every pass, and a node that does not answer within
  * the timeouts is reported unreachable rather than waited for.
  */
-import { Redis } from 'ioredis';
 import { classifyRedisError, RedisEngineError } from './errors.ts';
 import { parseInfo, parseRedisVersion, type ServerVersion, supportsPauseWrite } from './info.ts';
 
@@ -46,6 +45,8 @@ export async function connectRedis(
 ): Promise<RedisSession> {
   const label = `${address.host}:${address.port}`;
   const secrets = [login.password, ...(options.secrets ?? [])];
+  // loaded on first use: an operator with no Redis objects never pays for ioredis (~20 MB of RSS)
+  const { Redis } = await import('ioredis');
   const client = new Redis({
     host: address.host,
     port: address.port,
