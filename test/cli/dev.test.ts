@@ -50,6 +50,7 @@ test('statecraft dev --exit-after: every sample converges, the summary and the n
   const ready: Record<string, string> = {
     MusicService: 'Available',
     MysqlReplication: 'Ready',
+    PostgresReplication: 'Ready',
     RedisReplication: 'Ready',
     ShazamqCluster: 'Running',
     StreamBusCluster: 'Running',
