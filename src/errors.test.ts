@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CredentialError } from './credentials/aesCtr.ts';
 import { MysqlEngineError } from './engines/mysql/errors.ts';
+import { PostgresEngineError } from './engines/postgres/errors.ts';
 import { RedisEngineError } from './engines/redis/errors.ts';
 import {
   ApiError,
@@ -29,6 +30,11 @@ test('every error is a StatecraftError with a stable ERR_ code, its class name a
       'ERR_MYSQL_CONNECT_FAILED',
     ],
     [new RedisEngineError('ERR_REDIS_AUTH_FAILED', 'r-0: WRONGPASS'), 'RedisEngineError', 'ERR_REDIS_AUTH_FAILED'],
+    [
+      new PostgresEngineError('ERR_POSTGRES_DIVERGED', 'pg-1: diverged', { cause }),
+      'PostgresEngineError',
+      'ERR_POSTGRES_DIVERGED',
+    ],
     [new FencedError('leadership lost'), 'FencedError', 'ERR_WRITE_FENCED'],
     [new LeadershipLostError(), 'LeadershipLostError', 'ERR_LEADERSHIP_LOST'],
     [new CredentialError('ERR_CREDENTIAL_AES_KEY_LENGTH', 'short'), 'CredentialError', 'ERR_CREDENTIAL_AES_KEY_LENGTH'],

@@ -61,6 +61,19 @@ const TopologyNode = Type.Object(
     walDiff: Type.Optional(
       Type.Integer({ format: 'int64', description: 'Bytes of WAL this standby has yet to replay.' }),
     ),
+    lagBytes: Type.Optional(
+      Type.Integer({
+        format: 'int64',
+        description: "Bytes between the primary's current WAL position and what this standby replayed.",
+      }),
+    ),
+    lagSeconds: Type.Optional(
+      Type.Number({ description: 'Replay lag in seconds as the primary measures it (pg_stat_replication).' }),
+    ),
+    timeline: Type.Optional(Type.Integer({ description: 'The WAL timeline the node is on.' })),
+    diverged: Type.Optional(
+      Type.String({ description: 'Why this node cannot follow the primary without a rebuild, and how to rebuild it.' }),
+    ),
   },
   { description: 'Observed state of one node.' },
 );

@@ -8,6 +8,7 @@ import type { ControllerRegistration } from '../runtime/index.ts';
 import type { AddressMode } from './address-mode.ts';
 import { type MusicServiceControllerOptions, musicServiceController } from './musicservice/controller.ts';
 import { type MysqlReplicationOptions, mysqlReplicationController } from './mysqlreplication/controller.ts';
+import { type PostgresReplicationOptions, postgresReplicationController } from './postgresreplication/controller.ts';
 import { type RedisClusterOptions, redisClusterController } from './rediscluster/controller.ts';
 import { type RedisReplicationOptions, redisReplicationController } from './redisreplication/controller.ts';
 import { shazamqClusterController } from './shazamq/controller.ts';
@@ -21,6 +22,7 @@ export type ControllerName =
   | 'musicservice'
   | 'mysqlreplication'
   | 'rediscluster'
+  | 'postgresreplication'
   | 'redisreplication'
   | 'shazamqcluster'
   | 'streambuscluster';
@@ -31,6 +33,7 @@ export interface OperatorOptions {
   musicService?: Omit<MusicServiceControllerOptions, 'addressMode'>;
   mysqlReplication?: Omit<MysqlReplicationOptions, 'addressMode'>;
   redisCluster?: Omit<RedisClusterOptions, 'addressMode'>;
+  postgresReplication?: Omit<PostgresReplicationOptions, 'addressMode'>;
   redisReplication?: Omit<RedisReplicationOptions, 'addressMode'>;
   /** register only these (tests); default all */
   only?: readonly ControllerName[];
@@ -43,6 +46,7 @@ export function controllers(options: OperatorOptions = {}): ControllerRegistrati
     musicServiceController({ ...options.musicService, addressMode }),
     mysqlReplicationController({ ...options.mysqlReplication, addressMode }),
     redisClusterController({ ...options.redisCluster, addressMode }),
+    postgresReplicationController({ ...options.postgresReplication, addressMode }),
     redisReplicationController({ ...options.redisReplication, addressMode }),
     shazamqClusterController(),
     streamBusClusterController(),

@@ -168,8 +168,10 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
           `--service-account-key-file=${pki.serviceAccountPub}`,
           `--service-account-signing-key-file=${pki.serviceAccountKey}`,
           '--endpoint-reconciler-type=none',
-          // MutatingAdmissionPolicy (beta in 1.34) lets the local cluster steer pods without a webhook server
-          '--feature-gates=MutatingAdmissionPolicy=true',
+          // MutatingAdmissionPolicy (beta in 1.34) lets the local cluster steer pods without a webhook server.
+          // TranslateStreamCloseWebsocketRequests off: exec/attach WebSockets (kubectl's v5.channel.k8s.io) are
+          // proxied to the node agent as they come instead of being translated to SPDY, which the agent lacks
+          '--feature-gates=MutatingAdmissionPolicy=true,TranslateStreamCloseWebsocketRequests=false',
           '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
           '--v=1',
         ],

@@ -51,6 +51,7 @@ test('statecraft dev --exit-after: every sample converges, the summary and the n
     MusicService: 'Available',
     MysqlReplication: 'Ready',
     RedisCluster: 'Ready',
+    PostgresReplication: 'Ready',
     RedisReplication: 'Ready',
     ShazamqCluster: 'Running',
     StreamBusCluster: 'Running',

@@ -7,6 +7,7 @@
  */
 import { encryptCredential } from '../../credentials/aesCtr.ts';
 import { KWOK_NODE_ANNOTATION } from '../../devcluster/cluster.ts';
+import { postgresFixtures } from './postgresFixtures.ts';
 import { redisClusterFixtures } from './redisClusterFixtures.ts';
 import { redisReplicationFixtures } from './redisFixtures.ts';
 
@@ -27,7 +28,17 @@ export const COMPOSE_INIT_SECRET = 'mysql-semi-sync-init';
 type Obj = Record<string, unknown>;
 
 export function sampleFixtures(c: FixtureCredentials): Obj[] {
-  return [...brokerFixtures(), ...composeFixtures(c), ...redisReplicationFixtures(c), ...redisClusterFixtures()];
+  return [
+    ...brokerFixtures(),
+    ...composeFixtures(c),
+    ...redisReplicationFixtures(c),
+    ...redisClusterFixtures(),
+    // the AES key Secret is composeFixtures'; the PostgreSQL superuser shares the run's root password
+    ...postgresFixtures(
+      { aesKey: c.aesKey, adminPassword: c.rootPassword, replicationPassword: c.replicationPassword },
+      { withAesKey: false },
+    ),
+  ];
 }
 
 function kwokNode(name: string, labels: Record<string, string>, taint: { key: string; value: string }): Obj {

@@ -67,6 +67,11 @@ const RULES: Record<string, KindRule> = {
     state: (s) => (s.ready === undefined ? undefined : s.ready ? 'Ready' : 'NotReady'),
     conditions: ['TopologyReady'],
   },
+  PostgresReplication: {
+    converged: (s) => s.ready === true,
+    state: (s) => (s.ready === undefined ? undefined : s.ready ? 'Ready' : 'NotReady'),
+    conditions: ['TopologyReady', 'ResourceReady'],
+  },
   RedisReplication: {
     converged: (s) => s.ready === true,
     state: (s) => (s.ready === undefined ? undefined : s.ready ? 'Ready' : 'NotReady'),

@@ -284,6 +284,15 @@ export class ContainerRunner {
     });
   }
 
+  /**
+   * How `kubectl exec` runs a command in this container: in its sandbox (mounts, /etc/hosts, working dir, host
+   * name) with its environment; undefined while the container is not running (as a kubelet refuses exec then).
+   */
+  execLauncher(): ((argv: string[]) => { argv: string[]; env: NodeJS.ProcessEnv }) | undefined {
+    if (!this.status.state?.running) return undefined;
+    return (argv) => ({ argv: sandboxArgv(argv, this.sandbox()), env: this.commandEnv() });
+  }
+
   private sandbox() {
     const { ctx } = this;
     return {

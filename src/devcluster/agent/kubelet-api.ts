@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { type ExecLauncher, parseExecQuery, serveExec } from './exec.ts';
 
 const run = promisify(execFile);
 export const KUBELET_PORT = 10250;
@@ -12,21 +13,29 @@ export const KUBELET_PORT = 10250;
 /** Finds a container's log file: (namespace, pod, container) → path, undefined when the agent has no such pod. */
 export type LogLocator = (namespace: string, pod: string, container: string | undefined) => string | undefined;
 
+/** Finds how to run a command in a running container: undefined when the agent has no such container running. */
+export type ExecLocator = (namespace: string, pod: string, container: string | undefined) => ExecLauncher | undefined;
+
 /**
- * The slice of the kubelet API that `kubectl logs` needs: the apiserver proxies GET /containerLogs/NS/POD/CONTAINER
+ * The slice of the kubelet API that `kubectl logs` and `kubectl exec` need: the apiserver proxies GET /containerLogs/NS/POD/CONTAINER
  * (tailLines, limitBytes, follow) to the Node's InternalIP on port 10250. The apiserver of the local cluster verifies
  * neither side (no --kubelet-certificate-authority / client certificate), so a self-signed certificate serves.
+ * Exec: /exec/NS/POD/CONTAINER?command=..&input=1&output=1&error=1 upgraded to WebSocket (v5/v4.channel.k8s.io);
+ * the local API server runs with TranslateStreamCloseWebsocketRequests=false so that it proxies kubectl's
+ * WebSocket as is instead of translating it to SPDY (which this agent does not speak).
  */
 export class KubeletApi {
   private servers: Server[] = [];
   private readonly dir: string;
   private readonly locate: LogLocator;
   private readonly log: (m: string) => void;
+  private readonly execLocate: ExecLocator;
 
-  constructor(dir: string, locate: LogLocator, log: (m: string) => void) {
+  constructor(dir: string, locate: LogLocator, log: (m: string) => void, execLocate: ExecLocator = () => undefined) {
     this.dir = dir;
     this.locate = locate;
     this.log = log;
+    this.execLocate = execLocate;
   }
 
   async start(ips: string[]): Promise<void> {
@@ -38,6 +47,7 @@ export class KubeletApi {
           res.end(String((err as Error).message));
         });
       });
+      server.on('upgrade', (req, socket) => this.upgrade(req, socket));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(KUBELET_PORT, ip, () => resolve());
@@ -51,6 +61,20 @@ export class KubeletApi {
       s.closeAllConnections();
       s.close();
     }
+  }
+
+  /** /exec/NS/POD/CONTAINER (or /exec/NS/POD/UID/CONTAINER) as a WebSocket upgrade. */
+  private upgrade(req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex): void {
+    const u = new URL(req.url ?? '/', 'https://node');
+    const m = /^\/exec\/([^/]+)\/([^/]+)(?:\/[^/]+)?\/([^/]+)\/?$/.exec(u.pathname);
+    const launcher = m ? this.execLocate(m[1], m[2], m[3]) : undefined;
+    if (!launcher) {
+      const why = m ? `container ${m[3]} of pod ${m[1]}/${m[2]} is not running on this node` : 'not found';
+      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why}\n`);
+      return;
+    }
+    socket.on('error', () => {});
+    serveExec(req, socket, parseExecQuery(u.searchParams), launcher);
   }
 
   private async handle(url: string, res: import('node:http').ServerResponse, req: import('node:http').IncomingMessage) {

@@ -47,7 +47,12 @@ const pods = new PodAgent(
 );
 for (const node of nodes) await startWithRetry('node', () => node.start());
 await startWithRetry('pod agent', () => pods.start());
-const kubeletApi = new KubeletApi(join(clusterDir, 'agent'), (ns, pod, c) => pods.logFile(ns, pod, c), log);
+const kubeletApi = new KubeletApi(
+  join(clusterDir, 'agent'),
+  (ns, pod, c) => pods.logFile(ns, pod, c),
+  log,
+  (ns, pod, c) => pods.execLauncher(ns, pod, c),
+);
 await kubeletApi.start([...nodeIps.values()]);
 
 let stopping = false;

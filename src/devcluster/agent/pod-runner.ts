@@ -77,6 +77,11 @@ export class PodRunner {
     return j >= 0 ? join(this.dir, `i${j}.log`) : undefined;
   }
 
+  /** The runner of a running container (the first one when none is named), for exec. */
+  container(name: string | undefined): ContainerRunner | undefined {
+    return name ? this.containers.find((c) => c.status.name === name) : this.containers[0];
+  }
+
   pids(): number[] {
     return this.containers.flatMap((c) => (c.pid ? [c.pid] : []));
   }

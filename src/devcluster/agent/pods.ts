@@ -86,6 +86,14 @@ export class PodAgent {
     return runner?.logFile(container);
   }
 
+  /** How to run a command in a container of a pod this agent runs (for the kubelet API's /exec). */
+  execLauncher(namespace: string, name: string, container: string | undefined) {
+    const runner = [...this.runners.values()].find(
+      (r) => r.pod.metadata?.namespace === namespace && r.pod.metadata?.name === name,
+    );
+    return runner?.container(container)?.execLauncher();
+  }
+
   /** On agent shutdown: stop every process it started; pods stay in the API and are restarted next time. */
   async stop(graceSeconds = 8): Promise<void> {
     this.stopped = true;
