@@ -242,16 +242,21 @@ async function assertOneWritableNoFence(want: string) {
   assert.deepEqual(await readwritePods(), [want]);
 }
 
-test('switchover while the old source is frozen for 3 s: no promotion without a fence, zero acknowledged writes lost', async (t) => {
+test('switchover while the old source is frozen for 5 s: no promotion without a fence, zero acknowledged writes lost', async (t) => {
   const f = faults(t);
-  await startManager(t, controllers({ addressMode: 'pod-ip', mysqlReplication: OPTIONS, only: ['mysqlreplication'] }), {
-    namespaces: [ns],
-  });
+  // a freeze well inside the confirmation window: on a loaded machine a 5 s SIGSTOP plus a slow thaw can pass
+  // 8 s, which would make this the failover of the last test instead of the switchover this one is about
+  const shortFreeze = { ...OPTIONS, failoverConfirmation: { probes: 3, windowMs: 20_000 } };
+  await startManager(
+    t,
+    controllers({ addressMode: 'pod-ip', mysqlReplication: shortFreeze, only: ['mysqlreplication'] }),
+    { namespaces: [ns] },
+  );
   await readyWith('f-0', 180_000);
   const app = startApp(t);
   await eventually('writes before the fault', async () => app.acked.length > 30, 60_000);
   const started = Date.now();
-  const { thawed } = await f.freezePodFor(ns, 'f-0', 3000);
+  const { thawed } = await f.freezePodFor(ns, 'f-0', 5000);
   await patchSwitchover(custom(), ns, 'mr', 'f-1', ['f-0', 'f-2']);
   source = 'f-1'; // the spec's source from here on, whatever this test finds
   await thawed;
