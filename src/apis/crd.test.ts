@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import { parse } from 'yaml';
 import type { GroupVersionKind, KubeObject } from '../runtime/gvk.ts';

@@ -13,6 +13,7 @@ export {
 } from './credentials.ts';
 export { foreignRoleLabels, removeForeignRoleLabels } from './foreignLabels.ts';
 export { applyPodLabels, namedPods, type PodObject, reportForeignLabels } from './pods.ts';
+export { applyRoleServices, resourceReadyCondition, topologyReadyCondition } from './routing.ts';
 export {
   buildRoleServices,
   type RoleLabels,

@@ -30,6 +30,7 @@ import {
 import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
 import {
   applyPodLabels,
+  applyRoleServices,
   credentialFailureReason,
   namedPods,
   nodeAddresses,
@@ -37,8 +38,10 @@ import {
   readonlyServiceName,
   readwriteServiceName,
   removeForeignRoleLabels,
+  resourceReadyCondition,
   secretsOf,
   skipReconcile,
+  topologyReadyCondition,
 } from '../compose/index.ts';
 import { buildServices, desiredTopology, judgeNodes, LABELS, nodesOf, podLabels, topologyStatus } from './build.ts';
 import { podExec } from './podExec.ts';
@@ -286,28 +289,15 @@ async function reconcileOne(
         },
       );
     const services = buildServices(cr);
-    let servicesOk = labelsOk;
-    try {
-      for (const s of services.apply) await mgr.apply(s as never);
-      await ctx.deleteOwned(services.remove.map((name) => ({ ...SERVICE, name })));
-    } catch (err) {
-      servicesOk = false;
-      problems.push(`services: ${(err as Error).message}`);
-    }
+    const servicesProblem = await applyRoleServices(mgr, ctx, services);
+    if (servicesProblem) problems.push(servicesProblem);
+    const servicesOk = labelsOk && !servicesProblem;
     const topology = topologyStatus(cr, observed, verdicts, addresses);
     const notReady = Object.entries(verdicts).filter(([, v]) => !v.ready);
     const failed = results.find((r) => !r.ok);
     const ready = notReady.length === 0 && !failed && problems.length === 0;
     if (ready) {
-      conditions = setCondition(conditions, {
-        type: 'TopologyReady',
-        status: 'True',
-        reason: 'SyncTopologySucceed',
-        message: skipped
-          ? 'topology observed (skip annotation set: no database changes)'
-          : 'replication topology matches the spec',
-        observedGeneration: generation,
-      });
+      conditions = setCondition(conditions, topologyReadyCondition(skipped, generation));
     } else {
       const reason = failed
         ? conditionReason(failed.code)
@@ -323,15 +313,7 @@ async function reconcileOne(
       ].join('; ');
       topologyFailed(reason, message.slice(0, 1000));
     }
-    conditions = setCondition(conditions, {
-      type: 'ResourceReady',
-      status: servicesOk ? 'True' : 'False',
-      reason: servicesOk ? 'SyncResourceSucceed' : 'SyncResourceFailed',
-      message: servicesOk
-        ? 'pod labels and Services are in place'
-        : problems.filter((p) => /labels|services/.test(p)).join('; '),
-      observedGeneration: generation,
-    });
+    conditions = setCondition(conditions, resourceReadyCondition(servicesOk, problems, generation));
     await ctx.patchStatus({
       topology,
       ready,

@@ -20,7 +20,6 @@ import {
   type Condition,
   type ControllerRegistration,
   type GroupVersionKind,
-  type KubeObject,
   type Manager,
   type ObjectContext,
   requeueAfter,
@@ -29,6 +28,7 @@ import {
 import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
 import {
   applyPodLabels,
+  applyRoleServices,
   credentialFailureReason,
   namedPods,
   nodeAddresses,
@@ -36,6 +36,7 @@ import {
   readonlyServiceName,
   readwriteServiceName,
   reportForeignLabels,
+  resourceReadyCondition,
   secretsOf,
   skipReconcile,
 } from '../compose/index.ts';
@@ -246,14 +247,9 @@ async function reconcileOne(
       },
     );
     const services = buildServices(cr);
-    let servicesOk = labelsOk;
-    try {
-      for (const s of services.apply) await mgr.apply(s as KubeObject);
-      await ctx.deleteOwned(services.remove.map((name) => ({ ...SERVICE, name })));
-    } catch (err) {
-      servicesOk = false;
-      problems.push(`services: ${(err as Error).message}`);
-    }
+    const servicesProblem = await applyRoleServices(mgr, ctx, services);
+    if (servicesProblem) problems.push(servicesProblem);
+    const servicesOk = labelsOk && !servicesProblem;
     const notReady = Object.entries(verdicts).filter(([, v]) => !v.ready);
     const failed = results.find((r) => !r.ok);
     const ready = notReady.length === 0 && !failed && problems.length === 0;
@@ -295,15 +291,7 @@ async function reconcileOne(
         ].join('; '),
       );
     }
-    conditions = setCondition(conditions, {
-      type: 'ResourceReady',
-      status: servicesOk ? 'True' : 'False',
-      reason: servicesOk ? 'SyncResourceSucceed' : 'SyncResourceFailed',
-      message: servicesOk
-        ? 'pod labels and Services are in place'
-        : problems.filter((p) => /labels|services/.test(p)).join('; '),
-      observedGeneration: generation,
-    });
+    conditions = setCondition(conditions, resourceReadyCondition(servicesOk, problems, generation));
     const hasReplicas = services.remove.length === 0;
     await ctx.patchStatus({
       topology: topologyStatus(cr, observed, verdicts),
