@@ -13,12 +13,20 @@ export async function eventually<T>(
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
+    // a probe that hangs (a query to a frozen server) must not outlive the deadline: it loses the race
+    const timer = new AbortController();
+    const stuck = sleep(Math.max(0, deadline - Date.now()), undefined, { signal: timer.signal }).then(() => {
+      throw new Error(`a probe was still running at the deadline`);
+    });
+    stuck.catch(() => {});
     try {
-      const v = await probe();
+      const v = await Promise.race([probe(), stuck]);
       if (v !== undefined && v !== false) return v as T;
       last = v;
     } catch (err) {
       last = err instanceof Error ? err.message : err;
+    } finally {
+      timer.abort();
     }
     await sleep(intervalMs);
   }
