@@ -12,7 +12,7 @@ export {
   secretsOf,
 } from './credentials.ts';
 export { foreignRoleLabels, removeForeignRoleLabels } from './foreignLabels.ts';
-export { applyPodLabels, namedPods, type PodObject, reportForeignLabels } from './pods.ts';
+export { applyPodLabels, locateNodes, namedPods, type PodObject, reportForeignLabels } from './pods.ts';
 export { applyRoleServices, resourceReadyCondition, topologyReadyCondition } from './routing.ts';
 export {
   buildRoleServices,

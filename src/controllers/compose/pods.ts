@@ -1,4 +1,6 @@
 import type { EventInput, GroupVersionKind, KubeObject, Manager } from '../../runtime/index.ts';
+import type { AddressMode } from '../address-mode.ts';
+import { type Address, type NamedNode, nodeAddresses } from './addresses.ts';
 import { removeForeignRoleLabels } from './foreignLabels.ts';
 
 const POD: GroupVersionKind = { apiVersion: 'v1', kind: 'Pod' };
@@ -12,6 +14,22 @@ export async function namedPods(mgr: Manager, namespace: string | undefined, nam
     if (p) pods.set(name, p);
   }
   return pods;
+}
+
+/**
+ * The CR's pods (plus `otherPods`, e.g. Sentinels) from the cache and each node's address in the address mode; a
+ * node whose pod has no IP yet (pod-ip mode) is in `missing` with the reason.
+ */
+export async function locateNodes(
+  mgr: Manager,
+  namespace: string | undefined,
+  nodes: readonly NamedNode[],
+  mode: AddressMode,
+  otherPods: readonly string[] = [],
+): Promise<{ pods: Map<string, PodObject>; addresses: Record<string, Address>; missing: Record<string, string> }> {
+  const pods = await namedPods(mgr, namespace, [...new Set([...nodes.map((n) => n.name), ...otherPods])]);
+  const { addresses, missing } = nodeAddresses(nodes, mode, (name) => pods.get(name)?.status?.podIP || undefined);
+  return { pods, addresses, missing };
 }
 
 /**

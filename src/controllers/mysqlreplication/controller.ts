@@ -33,8 +33,7 @@ import {
   applyPodLabels,
   applyRoleServices,
   credentialFailureReason,
-  namedPods,
-  nodeAddresses,
+  locateNodes,
   readComposeCredentials,
   readonlyServiceName,
   readwriteServiceName,
@@ -171,16 +170,7 @@ async function reconcileOne(
 
   // --- addresses and connections ---
   const nodes = nodesOf(cr);
-  const pods = await namedPods(
-    mgr,
-    cr.metadata.namespace,
-    nodes.map((n) => n.name),
-  );
-  const { addresses, missing } = nodeAddresses(
-    nodes,
-    o.addressMode,
-    (name) => pods.get(name)?.status?.podIP || undefined,
-  );
+  const { pods, addresses, missing } = await locateNodes(mgr, cr.metadata.namespace, nodes, o.addressMode);
   const problems: string[] = Object.values(missing);
   const sessions: Record<string, Session | undefined> = {};
   const secrets = [creds.replication.password];

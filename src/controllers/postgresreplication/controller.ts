@@ -32,8 +32,7 @@ import {
   applyPodLabels,
   applyRoleServices,
   credentialFailureReason,
-  namedPods,
-  nodeAddresses,
+  locateNodes,
   readComposeCredentials,
   readonlyServiceName,
   readwriteServiceName,
@@ -169,16 +168,7 @@ async function reconcileOne(
   }
 
   const nodes = nodesOf(cr);
-  const pods = await namedPods(
-    mgr,
-    cr.metadata.namespace,
-    nodes.map((n) => n.name),
-  );
-  const { addresses, missing } = nodeAddresses(
-    nodes,
-    o.addressMode,
-    (name) => pods.get(name)?.status?.podIP || undefined,
-  );
+  const { pods, addresses, missing } = await locateNodes(mgr, cr.metadata.namespace, nodes, o.addressMode);
   const problems: string[] = Object.values(missing);
   const secrets = [creds.replication.password];
   const open = (name: string) => {

@@ -33,8 +33,7 @@ import {
 import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
 import {
   credentialFailureReason,
-  namedPods,
-  nodeAddresses,
+  locateNodes,
   readComposeCredentials,
   secretsOf,
   skipReconcile,
@@ -113,16 +112,7 @@ async function reconcileOne(
   }
 
   const nodes = nodesOf(cr);
-  const pods = await namedPods(
-    mgr,
-    cr.metadata.namespace,
-    nodes.map((n) => n.name),
-  );
-  const { addresses, missing } = nodeAddresses(
-    nodes,
-    o.addressMode,
-    (name) => pods.get(name)?.status?.podIP || undefined,
-  );
+  const { pods, addresses, missing } = await locateNodes(mgr, cr.metadata.namespace, nodes, o.addressMode);
   const connect = (a: RedisAddress) =>
     connectRedis(a, login, {
       connectTimeoutMs: o.connectTimeoutMs ?? 2000,

@@ -30,8 +30,7 @@ import {
   applyPodLabels,
   applyRoleServices,
   credentialFailureReason,
-  namedPods,
-  nodeAddresses,
+  locateNodes,
   readComposeCredentials,
   readonlyServiceName,
   readwriteServiceName,
@@ -151,12 +150,7 @@ async function reconcileOne(
 
   // --- addresses and connections ---
   const nodes = nodesOf(cr);
-  const pods = await namedPods(mgr, cr.metadata.namespace, podsOf(cr));
-  const { addresses, missing } = nodeAddresses(
-    nodes,
-    o.addressMode,
-    (name) => pods.get(name)?.status?.podIP || undefined,
-  );
+  const { pods, addresses, missing } = await locateNodes(mgr, cr.metadata.namespace, nodes, o.addressMode, podsOf(cr));
   const problems: string[] = Object.values(missing);
   const sessions: Record<string, RedisSession | undefined> = {};
   let firstEngineError: RedisEngineError | undefined;
