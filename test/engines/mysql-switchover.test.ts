@@ -216,7 +216,9 @@ test('long writers with longWriters: refuse — refused naming the connection, n
     await writer.query('START TRANSACTION');
     await writer.query('INSERT INTO app.w (id) VALUES (?)', [7_000_001]);
     const [[{ id }]] = (await writer.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
-    await sleep(1500);
+    // INNODB_TRX.trx_started and NOW() have one-second resolution, so "open longer than 1 s" is only certain after
+    // 2 s of wall time (a 1.5 s wait failed in CI when the transaction started early in a second).
+    await sleep(2500);
     const results = await h.converge(h.desired('node-0', ['node-1', 'node-2']), {
       longWriters: 'refuse',
       longWriterSeconds: 1,
