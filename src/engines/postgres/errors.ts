@@ -2,7 +2,9 @@
  * Errors of the PostgreSQL engine. `code` is stable (controllers map it to condition reasons); messages name the
  * node and never contain a password: driver messages are scrubbed of every secret the engine knows.
  */
-import { StatecraftError } from '../../runtime/errors.ts';
+import { EngineError, NETWORK_ERROR_CODES, scrub } from '../engine-error.ts';
+
+export { scrub };
 
 export type PostgresErrorCode =
   | 'ERR_POSTGRES_CONNECT_FAILED'
@@ -17,24 +19,7 @@ export type PostgresErrorCode =
   | 'ERR_POSTGRES_PROMOTE_FAILED'
   | 'ERR_POSTGRES_ABORTED';
 
-export class PostgresEngineError extends StatecraftError {
-  declare readonly code: PostgresErrorCode;
-  /** the node (name or host:port) the error is about, when there is one */
-  readonly node?: string;
-  constructor(code: PostgresErrorCode, message: string, options?: { node?: string; cause?: unknown }) {
-    super(code, message, options);
-    this.node = options?.node;
-  }
-}
-
-/** Removes every given secret from `text` (statements such as ALTER SYSTEM SET primary_conninfo carry one). */
-export function scrub(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('***');
-  return out;
-}
-
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
+export class PostgresEngineError extends EngineError<PostgresErrorCode> {}
 
 /** Wraps a pg/socket error into a PostgresEngineError with a code a controller can act on. */
 export function classifyDriverError(
@@ -49,7 +34,7 @@ export function classifyDriverError(
   // 28P01 invalid_password, 28000 invalid_authorization_specification; 57P0x: the server is shutting down
   const code: PostgresErrorCode = ['28P01', '28000'].includes(e.code ?? '')
     ? 'ERR_POSTGRES_ACCESS_DENIED'
-    : CONNECT_CODES.has(e.code ?? '') ||
+    : NETWORK_ERROR_CODES.has(e.code ?? '') ||
         /^57P0/.test(e.code ?? '') ||
         /timeout|terminated|Connection terminated|starting up|shutting down/i.test(detail)
       ? 'ERR_POSTGRES_CONNECT_FAILED'
