@@ -7,9 +7,6 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
@@ -18,8 +15,8 @@ import { parse } from 'yaml';
 import { installCrds } from '../src/apis/install.ts';
 import { POSTGRES_ADMIN_USER, POSTGRES_NODES, postgresPod, postgresSecrets } from '../src/cli/dev/postgresFixtures.ts';
 import { controllers } from '../src/controllers/index.ts';
-import { clusterDown, clusterUp, isRunning, readState } from '../src/devcluster/cluster.ts';
 import { Manager } from '../src/runtime/index.ts';
+import { benchCluster, until } from './support.ts';
 
 const SWITCHOVERS = Number(process.env.SWITCHOVERS ?? 10);
 const CREDS = {
@@ -29,25 +26,8 @@ const CREDS = {
 };
 const GROUP = 'upm.syntropycloud.io';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined && v !== false) return v as T;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const shared = process.env.STATECRAFT_CLUSTER_DIR;
-let ownDir: string | undefined;
-let state = shared ? await readState(shared) : undefined;
-if (!state || !(await isRunning(state))) {
-  ownDir = await mkdtemp(join(tmpdir(), 'statecraft-bench-'));
-  state = (await clusterUp({ dir: ownDir })).state;
-}
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(state.kubeconfig);
+const cluster = await benchCluster();
+const { kc } = cluster;
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const ns = `bench-postgres-${Date.now().toString(36)}`;
@@ -205,8 +185,5 @@ try {
 } finally {
   await mgr?.stop();
   await core.deleteNamespace({ name: ns }).catch(() => {});
-  if (ownDir) {
-    await clusterDown(ownDir);
-    await rm(ownDir, { recursive: true, force: true });
-  }
+  await cluster.close();
 }

@@ -1,25 +1,9 @@
-/**
- * RedisCluster reshard benchmark (`node bench/redis-cluster.ts` alone; `benchRedisClusterSection` is its section
- * of `npm run bench:redis`): a 3-shard cluster on real redis-server pods holding KEYS keys gets a fourth shard by a
- * spec patch, with a writer setting keys across all slots the whole time and the controller running in this
- * process (address mode pod-ip, default pass budget and batch size).
- *
- * Measures keys moved per second (keys the new shard holds at the end / time from the patch to the cluster
- * reported ready with 4 shards) and the writer's SET latency percentiles during that window; checks every
- * acknowledged key reads back. Prints a table; the last line is one JSON object.
- *
- * Uses the cluster in $STATECRAFT_CLUSTER_DIR if it runs, else starts (and stops) a private one.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { installCrds } from '../src/apis/install.ts';
 import { controllers } from '../src/controllers/index.ts';
-import { clusterDown, clusterUp, isRunning, readState } from '../src/devcluster/cluster.ts';
 import { Manager } from '../src/runtime/index.ts';
 import {
   missingKeys,
@@ -32,6 +16,7 @@ import {
   startClusterWriter,
 } from '../test/support/redisClusterFixture.ts';
 import type { RedisBenchEnv, RedisBenchSection } from './redis.ts';
+import { benchCluster } from './support.ts';
 
 export interface RedisClusterBenchResult {
   preloadedKeys: number;
@@ -157,23 +142,13 @@ export async function benchRedisClusterSection(env: RedisBenchEnv): Promise<Redi
 }
 
 if (import.meta.main) {
-  const shared = process.env.STATECRAFT_CLUSTER_DIR;
-  let ownDir: string | undefined;
-  let state = shared ? await readState(shared) : undefined;
-  if (!state || !(await isRunning(state))) {
-    ownDir = await mkdtemp(join(tmpdir(), 'statecraft-bench-'));
-    state = (await clusterUp({ dir: ownDir })).state;
-  }
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(state.kubeconfig);
+  const cluster = await benchCluster();
+  const { kc } = cluster;
   try {
     const r = await benchRedisCluster(kc);
     for (const line of redisClusterTable(r)) console.log(line);
     console.log(JSON.stringify(r));
   } finally {
-    if (ownDir) {
-      await clusterDown(ownDir);
-      await rm(ownDir, { recursive: true, force: true });
-    }
+    await cluster.close();
   }
 }

@@ -19,19 +19,10 @@ import {
   redisReplications,
 } from '../test/support/redisReplicationFixture.ts';
 import type { RedisBenchEnv, RedisBenchSection } from './redis.ts';
+import { until } from './support.ts';
 
 const SWITCHOVERS = Number(process.env.SWITCHOVERS ?? 10);
 const NODES = ['rb-0', 'rb-1', 'rb-2'];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined && v !== false) return v as T;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function create(core: k8s.CoreV1Api, ns: string, objects: object[]): Promise<void> {
   for (const o of objects as Array<{ kind: string }>) {
@@ -126,8 +117,11 @@ export async function benchRedisReplication(env: RedisBenchEnv): Promise<RedisBe
         NODES.filter((n) => n !== to),
       );
       target = to;
-      const first = await until(`a write acknowledged by ${to}`, async () =>
-        acked.find((a) => a.on === to && a.at >= patchedAt),
+      const first = await until(
+        `a write acknowledged by ${to}`,
+        async () => acked.find((a) => a.on === to && a.at >= patchedAt),
+        120_000,
+        20, // the ack is already timestamped; a short poll only ends the wait sooner
       );
       rows.push({
         n: i + 1,

@@ -1,23 +1,8 @@
-/**
- * `npm run bench:redis`: the Redis benchmarks on real redis-server pods of the local cluster, with the
- * controllers running in this process (address mode pod-ip). Each section is a function that gets the cluster
- * and returns its table lines and its numbers; the last line printed is one JSON object merging every section's.
- *
- *   replication (bench/redis-replication.ts): 10 RedisReplication switchovers under load — patch → the new
- *   source accepts writes, acknowledged and lost writes.
- *   cluster (bench/redis-cluster.ts): a RedisCluster reshard 3 → 4 shards under a writer — keys moved per second
- *   and the writer's latency percentiles.
- *
- * Uses the cluster in $STATECRAFT_CLUSTER_DIR if it runs, else starts (and stops) a private one.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { installCrds } from '../src/apis/install.ts';
-import { clusterDown, clusterUp, isRunning, readState } from '../src/devcluster/cluster.ts';
 import { benchRedisClusterSection } from './redis-cluster.ts';
 import { benchRedisReplication } from './redis-replication.ts';
+import { benchCluster } from './support.ts';
 
 /** What a section gets: the cluster's client config and a way to make a namespace that is deleted at the end. */
 export interface RedisBenchEnv {
@@ -31,15 +16,8 @@ export interface RedisBenchSection {
   result: Record<string, number>;
 }
 
-const shared = process.env.STATECRAFT_CLUSTER_DIR;
-let ownDir: string | undefined;
-let state = shared ? await readState(shared) : undefined;
-if (!state || !(await isRunning(state))) {
-  ownDir = await mkdtemp(join(tmpdir(), 'statecraft-bench-'));
-  state = (await clusterUp({ dir: ownDir })).state;
-}
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(state.kubeconfig);
+const cluster = await benchCluster();
+const { kc } = cluster;
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const namespaces: string[] = [];
 const env: RedisBenchEnv = {
@@ -58,8 +36,5 @@ try {
   console.log(JSON.stringify(Object.assign({}, ...sections.map((s) => s.result))));
 } finally {
   for (const name of namespaces) await core.deleteNamespace({ name }).catch(() => {});
-  if (ownDir) {
-    await clusterDown(ownDir);
-    await rm(ownDir, { recursive: true, force: true });
-  }
+  await cluster.close();
 }

@@ -1,24 +1,9 @@
-/**
- * `npm run bench:switchover`: 10 MysqlReplication switchovers (the seed's merge patch) under write load, on real
- * MariaDB pods of the local cluster, with the controller running in this process (address mode pod-ip).
- *
- * For each switchover: time from the patch to the first INSERT acknowledged by the new source (an application
- * account without READ ONLY ADMIN, so read_only holds it off until promotion). A writer keeps inserting through
- * the old source until it is fenced, then through the new one; every acknowledged id must exist on the final
- * source. Prints a table; the last line is one JSON object.
- *
- * Uses the cluster in $STATECRAFT_CLUSTER_DIR if it runs, else starts (and stops) a private one.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { installCrds } from '../src/apis/install.ts';
 import { controllers } from '../src/controllers/index.ts';
-import { clusterDown, clusterUp, isRunning, readState } from '../src/devcluster/cluster.ts';
 import { Manager } from '../src/runtime/index.ts';
 import {
   APP,
@@ -27,29 +12,13 @@ import {
   patchSwitchover,
   replicationFixture,
 } from '../test/support/mysqlReplicationFixture.ts';
+import { benchCluster, until } from './support.ts';
 
 const SWITCHOVERS = Number(process.env.SWITCHOVERS ?? 10);
 const NODES = ['db-0', 'db-1', 'db-2'];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined && v !== false) return v as T;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const shared = process.env.STATECRAFT_CLUSTER_DIR;
-let ownDir: string | undefined;
-let state = shared ? await readState(shared) : undefined;
-if (!state || !(await isRunning(state))) {
-  ownDir = await mkdtemp(join(tmpdir(), 'statecraft-bench-'));
-  state = (await clusterUp({ dir: ownDir })).state;
-}
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(state.kubeconfig);
+const cluster = await benchCluster();
+const { kc } = cluster;
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const ns = `bench-switchover-${Date.now().toString(36)}`;
@@ -185,8 +154,5 @@ try {
 } finally {
   await mgr?.stop();
   await core.deleteNamespace({ name: ns }).catch(() => {});
-  if (ownDir) {
-    await clusterDown(ownDir);
-    await rm(ownDir, { recursive: true, force: true });
-  }
+  await cluster.close();
 }
