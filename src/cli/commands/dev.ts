@@ -13,6 +13,7 @@ import { controllers } from '../../controllers/index.ts';
 import { clusterUp, kubectlApply } from '../../devcluster/cluster.ts';
 import { defaultClusterDir } from '../../devcluster/paths.ts';
 import { INSTALL_NAMESPACE, renderInstaller } from '../../install/installer.ts';
+import { registerStatecraftMetrics } from '../../observe/metrics.ts';
 import { Manager } from '../../runtime/index.ts';
 import { type Command, UserError } from '../command.ts';
 import { type FixtureCredentials, sampleFixtures } from '../dev/sampleFixtures.ts';
@@ -198,6 +199,7 @@ export const devCommand: Command = {
       });
       mgr = inProcess;
       inProcess.add(...registrations);
+      registerStatecraftMetrics(inProcess);
       const running = inProcess.start();
       running.catch((err) => console.error(`operator stopped: ${(err as Error).message}`));
       while (!inProcess.isReady) await Promise.race([running, new Promise((r) => setTimeout(r, 100))]);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { installCrds } from '../../apis/install.ts';
 import { controllers, resolveAddressMode } from '../../controllers/index.ts';
+import { registerStatecraftMetrics } from '../../observe/metrics.ts';
 import { createLogger, LeadershipLostError, loadKubeConfig, Manager } from '../../runtime/index.ts';
 import type { Command } from '../command.ts';
 
@@ -71,6 +72,7 @@ export const runCommand: Command = {
       logger: log,
     });
     mgr.add(...controllers({ addressMode }));
+    registerStatecraftMetrics(mgr);
     mgr.handleSignals();
     try {
       await mgr.start();

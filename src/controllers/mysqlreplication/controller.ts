@@ -19,6 +19,7 @@ import {
   type StepResult,
   type SwitchoverStage,
 } from '../../engines/mysql/index.ts';
+import { recordRoleChanges } from '../../observe/metrics.ts';
 import {
   type Condition,
   type ControllerRegistration,
@@ -214,6 +215,7 @@ async function reconcileOne(
       await applyPodLabels(mgr, cr.metadata.namespace, closed, pods, [READONLY_LABEL]);
     };
     if (!skipped) {
+      const started = performance.now();
       const pass = await reconcileTopology(sessions, {
         desired,
         replication: { user: creds.replication.username, password: creds.replication.password },
@@ -236,6 +238,7 @@ async function reconcileOne(
       });
       if (pass.steps.length) ctx.log.info({ steps: pass.steps.map((s) => s.kind) }, 'applied topology steps');
       results.push(...pass.results);
+      recordRoleChanges(mgr, cr, pass.results, started);
       const refused = refusalOf(pass.results);
       let backoff = held;
       if (refused) {

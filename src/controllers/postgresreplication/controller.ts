@@ -5,6 +5,7 @@
  * One pass: credentials → addresses → connect → (unless the skip annotation) observe, plan, apply through the
  * PostgreSQL engine (pods/exec for what SQL cannot do) → observe again → pod labels, Services, status.
  */
+
 import type { PostgresReplication } from '../../apis/postgresreplication.ts';
 import type { Credential } from '../../credentials/index.ts';
 import {
@@ -18,6 +19,7 @@ import {
   type Session,
   type StepResult,
 } from '../../engines/postgres/index.ts';
+import { recordRoleChanges } from '../../observe/metrics.ts';
 import {
   type Condition,
   type ControllerRegistration,
@@ -233,6 +235,7 @@ async function reconcileOne(
           },
           'applying topology steps',
         );
+        const started = performance.now();
         results.push(
           ...(await applySteps(sessions, steps, {
             desired,
@@ -244,6 +247,7 @@ async function reconcileOne(
             log: (m) => ctx.log.info(m),
           })),
         );
+        recordRoleChanges(mgr, cr, results, started);
         const sw = results.find((r) => r.step.kind === 'switchover');
         if (sw) {
           conditions = setCondition(conditions, {

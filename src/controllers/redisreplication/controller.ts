@@ -16,6 +16,7 @@ import {
   planReplication,
   type ReplicationStepResult,
 } from '../../engines/redis/replication/index.ts';
+import { recordRoleChanges } from '../../observe/metrics.ts';
 import {
   type Condition,
   type ControllerRegistration,
@@ -195,6 +196,7 @@ async function reconcileOne(
           { steps: steps.map((s) => `${s.kind} ${'node' in s ? s.node : `${s.from}->${s.to}`}`) },
           'applying replication steps',
         );
+        const started = performance.now();
         results.push(
           ...(await applyReplication(sessions, steps, {
             desired,
@@ -204,6 +206,7 @@ async function reconcileOne(
             log: (m) => ctx.log.info(m),
           })),
         );
+        recordRoleChanges(mgr, cr, results, started);
       }
       const sw = results.find((r) => r.step.kind === 'switchover');
       if (sw?.switchover?.outcome === 'refused' && sw.switchover.code !== 'ERR_REDIS_ABORTED') {
