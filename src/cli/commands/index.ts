@@ -35,6 +35,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./dev.ts')).devCommand,
   },
   {
+    name: 'status',
+    summary: 'show Statecraft CRs: topology nodes, roles, lag, Services, replicas, conditions, events',
+    load: async () => (await import('./status.ts')).statusCommand,
+  },
+  {
     name: 'run',
     summary: 'run the operator (all controllers) against the current kubeconfig or in-cluster config',
     load: async () => (await import('./run.ts')).runCommand,

@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import { type KindDefinition, kinds } from '../../apis/index.ts';
+import { renderStatus, type StatusReport, statusReport } from '../../observe/statusReport.ts';
+import { KubeClient, type KubeObject, loadKubeConfig } from '../../runtime/index.ts';
+import { type Command, UserError } from '../command.ts';
+
+const HELP = `usage: statecraft status [KIND/NAME] [options]   (also: kubectl statecraft status ...)
+
+Shows a Statecraft CR as the operator observed it: for replication kinds each node's role, health, lag, link and
+errant/diverged state, the role Services; for app and broker kinds the replicas; conditions and the last events.
+Without KIND/NAME: every Statecraft CR in the namespace.
+
+  --kubeconfig PATH    kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
+  -n, --namespace NS   namespace (default: the kubeconfig context's, else default)
+  -o, --output FORMAT  text (default; colour on a terminal) or json`;
+
+/** KIND as kubectl accepts it: kind, plural, singular or a short name, case-insensitive. */
+function resolveKind(word: string): KindDefinition {
+  const w = word.toLowerCase();
+  const k = kinds.find((d) => [d.kind.toLowerCase(), d.plural, d.singular, ...(d.shortNames ?? [])].includes(w));
+  if (!k) throw new UserError(`unknown kind '${word}' (one of ${kinds.map((d) => d.singular).join(', ')})`);
+  return k;
+}
+
+const gvkOf = (d: KindDefinition) => ({ apiVersion: `${d.group}/${d.version}`, kind: d.kind });
+const EVENTS = { apiVersion: 'events.k8s.io/v1', kind: 'Event' };
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show Statecraft CRs: topology nodes, roles, lag, Services, replicas, conditions, events',
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+        output: { type: 'string', short: 'o', default: 'text' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (values.output !== 'text' && values.output !== 'json') {
+      throw new UserError(`--output must be text or json, not '${values.output}'`);
+    }
+    if (positionals.length > 1) throw new UserError('expected at most one KIND/NAME');
+    const kc = loadKubeConfig({ path: values.kubeconfig });
+    const namespace = values.namespace ?? kc.namespace ?? 'default';
+    const client = new KubeClient(kc);
+    try {
+      const crs: KubeObject[] = [];
+      if (positionals[0]) {
+        const [kindWord, name] = positionals[0].split('/');
+        if (!name) throw new UserError(`expected KIND/NAME, got '${positionals[0]}'`);
+        const d = resolveKind(kindWord);
+        const cr = await client.get(gvkOf(d), namespace, name);
+        if (!cr) throw new UserError(`${d.kind} ${namespace}/${name} not found`);
+        crs.push(cr);
+      } else {
+        for (const d of kinds) {
+          try {
+            crs.push(...(await client.list(gvkOf(d), { namespace })).items);
+          } catch (err) {
+            if ((err as { statusCode?: number }).statusCode !== 404) throw err; // a CRD not installed: no objects
+          }
+        }
+      }
+      const reports: StatusReport[] = [];
+      for (const cr of crs) {
+        const events = await client
+          .list(EVENTS, { namespace, fieldSelector: `regarding.name=${cr.metadata?.name},regarding.kind=${cr.kind}` })
+          .then((l) => l.items)
+          .catch(() => [] as KubeObject[]);
+        reports.push(statusReport(cr, events));
+      }
+      if (values.output === 'json') {
+        console.log(JSON.stringify(positionals[0] ? reports[0] : reports, null, 2));
+      } else {
+        const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
+        console.log(
+          reports.length
+            ? reports.map((r) => renderStatus(r, color)).join('\n\n')
+            : `no Statecraft objects in ${namespace}`,
+        );
+      }
+      return 0;
+    } finally {
+      client.close();
+    }
+  },
+};
