@@ -138,17 +138,17 @@ async function cachedCRs(mgr: Manager): Promise<KubeObject[]> {
 export function registerStatecraftMetrics(mgr: Manager): void {
   const registers = [mgr.metrics.registry];
   roleChangeMetrics(mgr.metrics.registry);
-  const g = (name: string, help: string, labelNames: readonly string[], collect?: () => Promise<void>) =>
+  const g = (name: string, help: string, labelNames: readonly string[]) =>
     new Gauge({ name, help, labelNames, registers, collect });
   let refreshing: Promise<void> | undefined;
-  // The registry collects metrics in registration order: the first gauge refreshes all of them once per scrape.
+  // prom-client collects every metric of a scrape concurrently: all gauges await the one refresh of that scrape.
   const collect = () => {
     refreshing ??= refresh().finally(() => {
       refreshing = undefined;
     });
     return refreshing;
   };
-  const lagSeconds = g(STATECRAFT_METRICS[0], 'Replication lag in seconds, per replica', NODE_LABELS, collect);
+  const lagSeconds = g(STATECRAFT_METRICS[0], 'Replication lag in seconds, per replica', NODE_LABELS);
   const lagBytes = g(STATECRAFT_METRICS[1], 'Replication distance in bytes, per replica', NODE_LABELS);
   const linkUp = g(STATECRAFT_METRICS[2], 'Replication threads/link up (1) or not (0), per replica', NODE_LABELS);
   const nodeUp = g(STATECRAFT_METRICS[3], 'The operator can reach and read the node', NODE_LABELS);
