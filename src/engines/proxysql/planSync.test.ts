@@ -10,7 +10,7 @@ const desired = desiredConfig({
   serverVersion: '10.11.6-MariaDB',
 });
 const empty: ProxysqlConfig = { hostgroups: [], servers: [], users: [], serverVersion: '8.0.11' };
-const render = (p: { sql: string; params?: unknown[] }) => mysql.format(p.sql, p.params ?? []);
+const render = (p: { sql: string; params?: unknown[] }) => mysql.format(p.sql, (p.params ?? []) as never);
 
 test('an empty ProxySQL gets hostgroups, servers (source 0, reader 1), users, version, each loaded then saved', () => {
   const plan = planSync(desired, empty);
