@@ -1,4 +1,6 @@
 /** MySQL/MariaDB topology engine: observe → plan → act against real servers. No Kubernetes imports. */
+
+export { type Account, accountsQuery, readAccounts, selectAccounts } from './accounts.ts';
 export { type ApplyContext, applySteps, type StepResult } from './applySteps.ts';
 export { type ConfirmationResult, confirmUnreachable, type FailoverConfirmation } from './confirmUnreachable.ts';
 export {
@@ -11,9 +13,20 @@ export {
   type Statement,
 } from './dialect.ts';
 export { classifyDriverError, MysqlEngineError, type MysqlErrorCode } from './errors.ts';
+export { applyGroupSteps, type GroupStepResult, groupStepStatements, observeMember } from './groupReplication.ts';
 export { gtidsNotCovered, parseMariadbGtidList, positionNotReached } from './gtid.ts';
+export { gtidCount, gtidSetContains, parseMysqlGtidSet } from './mysqlGtidSet.ts';
 export { type NodeState, observeNode, replicaLagSeconds } from './observeNode.ts';
 export { observeTopology, type TopologyObservation } from './observeTopology.ts';
+export {
+  type GroupDesired,
+  type GroupMemberView,
+  type GroupPlan,
+  type GroupStep,
+  inLiveGroup,
+  type MemberObservation,
+  planGroupReplication,
+} from './planGroupReplication.ts';
 export {
   type DesiredTopology,
   errantGtids,
