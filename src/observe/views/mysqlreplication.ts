@@ -7,6 +7,7 @@ import {
   sortNodes,
   sourceName,
   statusOf,
+  topologyNode,
 } from './view.ts';
 
 /** MysqlReplication: SHOW REPLICA STATUS as the controller records it in status.topology. */
@@ -20,11 +21,7 @@ export const mysqlReplicationView: KindView = {
         const read = num(n.readSourceLogPos);
         const exec = num(n.execSourceLogPos);
         return {
-          name,
-          role,
-          rawRole: n.role,
-          healthy: n.status === 'Healthy',
-          ready: n.ready === true,
+          ...topologyNode(name, n, role),
           source: role === 'replica' ? sourceName(topology, n.sourceHost, n.sourcePort) : undefined,
           lagSeconds: role === 'replica' ? num(n.secondsBehindSource) : undefined,
           // read-but-not-applied binlog bytes of the current source file: the relay backlog

@@ -1,4 +1,13 @@
-import { type AnyStatus, type KindView, type NodeView, num, roleServices, sortNodes, statusOf } from './view.ts';
+import {
+  type AnyStatus,
+  type KindView,
+  type NodeView,
+  num,
+  roleServices,
+  sortNodes,
+  statusOf,
+  topologyNode,
+} from './view.ts';
 
 /** PostgresReplication: pg_stat_replication / timelines as the controller records them in status.topology. */
 export const postgresReplicationView: KindView = {
@@ -10,11 +19,7 @@ export const postgresReplicationView: KindView = {
       Object.entries(topology).map(([name, n]): NodeView => {
         const role = n.role === 'Primary' ? 'source' : n.role === 'Standby' ? 'replica' : 'none';
         return {
-          name,
-          role,
-          rawRole: n.role,
-          healthy: n.status === 'Healthy',
-          ready: n.ready === true,
+          ...topologyNode(name, n, role),
           source: role === 'replica' ? primary : undefined,
           lagSeconds: role === 'replica' ? num(n.lagSeconds) : undefined,
           lagBytes: role === 'replica' ? (num(n.lagBytes) ?? num(n.walDiff)) : undefined,

@@ -1,4 +1,4 @@
-import { type AnyStatus, type KindView, type NodeView, sortNodes, statusOf } from './view.ts';
+import { type AnyStatus, type KindView, type NodeView, sortNodes, statusOf, topologyNode } from './view.ts';
 
 /** RedisCluster: CLUSTER NODES as the controller records it; a replica's source is its master. */
 export const redisClusterView: KindView = {
@@ -10,11 +10,8 @@ export const redisClusterView: KindView = {
       Object.entries(topology).map(([name, n]): NodeView => {
         const role = n.role === 'Master' ? 'source' : n.role === 'Replica' ? 'replica' : 'none';
         return {
-          name,
-          role,
+          ...topologyNode(name, n, role),
           rawRole: n.shard ? `${n.role} (shard ${n.shard})` : n.role,
-          healthy: n.status === 'Healthy',
-          ready: n.ready === true,
           source: role === 'replica' ? (byId.get(n.masterRef) ?? n.masterRef) : undefined,
           position: Array.isArray(n.slots) && n.slots.length ? `slots ${n.slots.join(',')}` : undefined,
         };

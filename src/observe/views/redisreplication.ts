@@ -7,6 +7,7 @@ import {
   sortNodes,
   sourceName,
   statusOf,
+  topologyNode,
 } from './view.ts';
 
 /** RedisReplication: INFO replication as the controller records it in status.topology. */
@@ -22,11 +23,7 @@ export const redisReplicationView: KindView = {
         const offset = num(n.slaveReplOffset);
         const head = num(n.masterReplOffset) ?? Math.max(0, ...offsets);
         return {
-          name,
-          role,
-          rawRole: n.role,
-          healthy: n.status === 'Healthy',
-          ready: n.ready === true,
+          ...topologyNode(name, n, role),
           source: role === 'replica' ? sourceName(topology, n.sourceHost, n.sourcePort) : undefined,
           lagBytes: role === 'replica' && offset !== undefined ? Math.max(0, head - offset) : undefined,
           position: offset !== undefined ? String(offset) : head ? String(head) : undefined,

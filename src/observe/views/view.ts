@@ -83,3 +83,15 @@ export function roleServices(cr: KubeObject): Array<{ role: 'readwrite' | 'reado
 export function scaleReplicas(cr: KubeObject): ReplicaView {
   return { desired: num(specOf(cr).replicas), ready: num(statusOf(cr).readyReplicas) ?? 0, phase: statusOf(cr).phase };
 }
+
+/**
+ * The fields every compose topology records the same way in status.topology[name]: the node's role as the
+ * controller wrote it, `status: Healthy` and `ready`.
+ */
+export function topologyNode(
+  name: string,
+  n: AnyStatus,
+  role: NodeView['role'],
+): Pick<NodeView, 'name' | 'role' | 'rawRole' | 'healthy' | 'ready'> {
+  return { name, role, rawRole: n.role, healthy: n.status === 'Healthy', ready: n.ready === true };
+}
