@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { ContainerRunner } from './container.ts';
 import { resolveEnv } from './env.ts';
+import { isMySQLImage, MYSQL_ON_MARIADB_REASON, mysqlOnMariadbMessage } from './mysql-image.ts';
 import { type ContainerPlan, type HostEntry, planContainer, renderHosts } from './podspec.ts';
 import { containerMounts, NotYet, PodRefs, prepareVolumes } from './volumes.ts';
 
@@ -196,6 +197,7 @@ export class PodRunner {
         );
         continue;
       }
+      if (isMySQLImage(c.image)) this.event('Warning', MYSQL_ON_MARIADB_REASON, mysqlOnMariadbMessage(c.name, c.image));
       const runner = await makeRunner(c, plans[i], `c${i}`, restartPolicy);
       if (!runner) return;
       this.containers.push(runner);
