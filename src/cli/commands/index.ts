@@ -19,6 +19,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./aes.ts')).aesCommand,
   },
   {
+    name: 'backup',
+    summary: 'take, list or restore a logical MySQL/MariaDB backup (run by the MySQL kind backup CronJob)',
+    load: async () => (await import('./backup.ts')).backupCommand,
+  },
+  {
     name: 'cluster',
     summary: 'run a local Kubernetes control plane (up, down, status)',
     load: async () => (await import('./cluster.ts')).clusterCommand,
