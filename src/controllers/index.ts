@@ -7,6 +7,7 @@
 import type { ControllerRegistration } from '../runtime/index.ts';
 import type { AddressMode } from './address-mode.ts';
 import { type MusicServiceControllerOptions, musicServiceController } from './musicservice/controller.ts';
+import { type MySQLControllerOptions, mysqlController } from './mysql/controller.ts';
 import { type MysqlReplicationOptions, mysqlReplicationController } from './mysqlreplication/controller.ts';
 import { type PostgresReplicationOptions, postgresReplicationController } from './postgresreplication/controller.ts';
 import { type RedisClusterOptions, redisClusterController } from './rediscluster/controller.ts';
@@ -20,6 +21,7 @@ export { resolveAddressMode } from './address-mode.ts';
 /** Controller names, as registered (metrics label `controller`, log field, event source). */
 export type ControllerName =
   | 'musicservice'
+  | 'mysql'
   | 'mysqlreplication'
   | 'rediscluster'
   | 'postgresreplication'
@@ -31,6 +33,7 @@ export interface OperatorOptions {
   /** how every database controller reaches database pods (`statecraft run --address-mode`); default: auto */
   addressMode?: AddressMode;
   musicService?: Omit<MusicServiceControllerOptions, 'addressMode'>;
+  mysql?: Omit<MySQLControllerOptions, 'addressMode'>;
   mysqlReplication?: Omit<MysqlReplicationOptions, 'addressMode'>;
   redisCluster?: Omit<RedisClusterOptions, 'addressMode'>;
   postgresReplication?: Omit<PostgresReplicationOptions, 'addressMode'>;
@@ -44,6 +47,7 @@ export function controllers(options: OperatorOptions = {}): ControllerRegistrati
   const { addressMode } = options;
   const all: ControllerRegistration[] = [
     musicServiceController({ ...options.musicService, addressMode }),
+    mysqlController({ ...options.mysql, addressMode }),
     mysqlReplicationController({ ...options.mysqlReplication, addressMode }),
     redisClusterController({ ...options.redisCluster, addressMode }),
     postgresReplicationController({ ...options.postgresReplication, addressMode }),
