@@ -34,6 +34,7 @@ import {
   DATA_VERSION_ANNOTATION,
   DEPLOYMENT,
   FINALIZER,
+  instanceJobSelector,
   JOB,
   MYSQL,
   PASSWORD_KEY,
@@ -130,6 +131,21 @@ function registerMySQL(mgr: Manager, options: MySQLControllerOptions): void {
     }
   }
 
+  /**
+   * Why a backup Job failed, in its pod's words: the container's termination message (the tail of its output, where
+   * `statecraft backup` prints the scrubbed error), shortened; the Job's own message when there is none.
+   */
+  async function failedJobDetail(ns: string, job: string, fallback: string | undefined): Promise<string | undefined> {
+    const pods = await mgr.cache.list<V1Pod & KubeObject>(POD, { namespace: ns, labels: { 'job-name': job } });
+    const message = pods
+      .flatMap((p) => p.status?.containerStatuses ?? [])
+      .map((c) => c.state?.terminated?.message?.trim())
+      .find(Boolean);
+    if (!message) return fallback;
+    const last = message.split('\n').filter(Boolean).pop() ?? message;
+    return last.length > 300 ? `${last.slice(0, 300)}…` : last;
+  }
+
   /** Logs in as the application user, as the tutorial tells its reader to; the answer is the phase. */
   async function observeServer(cr: MySQL, secret: V1Secret): Promise<ServerObservation> {
     const ns = cr.metadata.namespace!;
@@ -220,9 +236,12 @@ function registerMySQL(mgr: Manager, options: MySQLControllerOptions): void {
         await mgr.apply(buildBackupCronJob(cr, image) as unknown as KubeObject);
         const jobs = await mgr.cache.list<V1Job & KubeObject>(JOB, {
           namespace: ns,
-          labels: selectorLabels(cr.metadata.name!),
+          labels: instanceJobSelector(cr.metadata.name!),
         });
         backups = observeBackups(jobs, before?.lastBackup);
+        if (backups.latest && !backups.latest.succeeded) {
+          backups.latest.message = await failedJobDetail(ns, backups.latest.job, backups.latest.message);
+        }
       } else {
         await ctx.deleteOwned([{ ...CRON_JOB, name: n.cronJob }]);
       }

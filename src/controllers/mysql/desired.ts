@@ -61,6 +61,20 @@ export function childLabels(name: string, component: string): Record<string, str
   return { ...selectorLabels(name), ...standardLabels({ name: 'mysql', instance: name, component }) };
 }
 
+/**
+ * Labels of backup and restore Jobs and their pods: NOT the tutorial's `app`/`mysql-instance` pair, which the
+ * Service selects on — a backup pod must never receive the instance's connections.
+ */
+export function jobLabels(name: string, action: 'backup' | 'restore'): Record<string, string> {
+  return { ...standardLabels({ name: 'mysql', instance: name, component: action }), [JOB_ACTION_LABEL]: action };
+}
+
+/** What selects every Job of one instance. */
+export const instanceJobSelector = (name: string): Record<string, string> => ({
+  'app.kubernetes.io/name': 'mysql',
+  'app.kubernetes.io/instance': name,
+});
+
 function meta(cr: MySQL, name: string, component: string, owned = true) {
   return {
     name,
@@ -202,11 +216,11 @@ export function buildBackupCronJob(cr: MySQL, image: string): V1CronJob {
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
       jobTemplate: {
-        metadata: { labels: { ...childLabels(name, 'backup'), [JOB_ACTION_LABEL]: 'backup' } },
+        metadata: { labels: jobLabels(name, 'backup') },
         spec: {
           backoffLimit: 0,
           template: {
-            metadata: { labels: { ...childLabels(name, 'backup'), [JOB_ACTION_LABEL]: 'backup' } },
+            metadata: { labels: jobLabels(name, 'backup') },
             spec: backupPodSpec(cr, image, ['run', `--keep=${keep}`]),
           },
         },
@@ -218,7 +232,7 @@ export function buildBackupCronJob(cr: MySQL, image: string): V1CronJob {
 /** A Job restoring one backup (`latest` or a file name of the backup claim); `statecraft backup restore` creates it. */
 export function buildRestoreJob(cr: MySQL, image: string, jobName: string, backup: string): V1Job {
   const name = cr.metadata.name!;
-  const labels = { ...childLabels(name, 'restore'), [JOB_ACTION_LABEL]: 'restore' };
+  const labels = jobLabels(name, 'restore');
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
