@@ -15,8 +15,8 @@ import { test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { installCrds } from '../../src/apis/install.ts';
 import type { MySQL } from '../../src/apis/mysql.ts';
+import { restoreWithJob } from '../../src/cli/commands/backupRestoreJob.ts';
 import { controllers } from '../../src/controllers/index.ts';
-import { buildRestoreJob } from '../../src/controllers/mysql/desired.ts';
 import { createLogger, findCondition, Manager } from '../../src/runtime/index.ts';
 import { type TestCluster, testCluster, testNamespace } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
@@ -151,12 +151,16 @@ test('MySQL tutorial instance: Ready from a login, backup, restore, failed backu
 
   // break the data, restore the backup, the rows are back
   await app.query('DROP TABLE songs');
-  await cluster.kubectl(
-    ['-n', ns, 'apply', '-f', '-'],
-    JSON.stringify(buildRestoreJob(afterBackup, IMAGE, 'restore-1', files[1])),
-  );
-  const restoreJob = await jobDone(cluster, ns, 'restore-1');
-  assert.equal(restoreJob.status.succeeded, 1, JSON.stringify(restoreJob.status));
+  // the documented way: statecraft backup restore --mysql NAME --backup FILE (a Job from the CronJob's template)
+  const restoreJob = await restoreWithJob({
+    kubeconfig: cluster.kubeconfigPath,
+    namespace: ns,
+    name: NAME,
+    backup: files[1],
+    timeoutSeconds: 60,
+    log: () => {},
+  });
+  assert.match(restoreJob, /^mysql-restore-my-mysql-instance-\d{8}t\d{6}z$/);
   const [rows] = await app.query<mysql.RowDataPacket[]>('SELECT id, title FROM songs ORDER BY id');
   assert.deepEqual(
     rows.map((r) => r.id),
@@ -210,9 +214,45 @@ test('MySQL tutorial instance: Ready from a login, backup, restore, failed backu
     'mysql:8.0',
   );
   await app.query('SELECT 1');
+  await app.end();
+
+  // 8.0 → 8.4 is an upgrade: the server rolls (Recreate), the data claim records 8.4, the rows are still there
+  await cluster.kubectl(['-n', ns, 'patch', 'mysql', NAME, '--type=merge', '-p', '{"spec":{"mysqlVersion":"8.4"}}']);
+  await eventually(
+    'upgraded and Ready',
+    async () => {
+      const o = await mysqlCr(cluster, ns);
+      const pods = JSON.parse(
+        await cluster.kubectl(['-n', ns, 'get', 'pods', '-l', `mysql-instance=${NAME}`, '-o', 'json']),
+      ).items;
+      return (
+        findCondition(o?.status?.conditions, 'VersionAccepted')?.status === 'True' &&
+        o?.status?.phase === 'Ready' &&
+        pods.length === 1 &&
+        pods[0].spec.containers[0].image === 'mysql:8.4' &&
+        pods[0].status.podIP
+      );
+    },
+    60_000,
+  );
+  assert.equal(
+    (await getJson(cluster, ns, `pvc/mysql-pvc-${NAME}`))!.metadata.annotations['operators.example.com/mysql-version'],
+    '8.4',
+  );
+  const newPod = JSON.parse(
+    await cluster.kubectl(['-n', ns, 'get', 'pods', '-l', `mysql-instance=${NAME}`, '-o', 'json']),
+  ).items[0];
+  const again = await mysql.createConnection({
+    host: newPod.status.podIP,
+    user: 'myuser',
+    password,
+    database: 'myapp',
+  });
+  const [kept] = await again.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM songs');
+  await again.end();
+  assert.equal(Number(kept[0].n), 3);
 
   // delete: the server and the schedule go, the Secret and both claims stay
-  await app.end();
   await cluster.kubectl(['-n', ns, 'delete', 'mysql', NAME, '--wait=true', '--timeout=60s']);
   await eventually('Deployment and CronJob gone', async () => {
     const d = await getJson(cluster, ns, `deployment/mysql-${NAME}`);
@@ -222,4 +262,9 @@ test('MySQL tutorial instance: Ready from a login, backup, restore, failed backu
   assert.ok(await getJson(cluster, ns, `secret/mysql-secret-${NAME}`), 'Secret kept');
   assert.ok(await getJson(cluster, ns, `pvc/mysql-pvc-${NAME}`), 'data claim kept');
   assert.ok(await getJson(cluster, ns, `pvc/backup-pvc-${NAME}`), 'backup claim kept');
+  assert.equal(
+    Buffer.from((await getJson(cluster, ns, `secret/mysql-secret-${NAME}`))!.data.password, 'base64').toString(),
+    password,
+    'the Secret was never rewritten',
+  );
 });

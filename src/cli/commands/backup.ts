@@ -4,7 +4,8 @@ import { backupsOf, restoreBackup, runBackup } from '../../backup/index.ts';
 import type { Command } from '../command.ts';
 import { UserError } from '../command.ts';
 
-const USAGE = `usage: statecraft backup run     --host HOST --database DB --dir DIR [--keep N] [--port P] [--user U]
+const USAGE = `usage: statecraft backup restore --mysql NAME [-n NS] [--backup FILE|latest] [--kubeconfig PATH] [--timeout S]
+       statecraft backup run     --host HOST --database DB --dir DIR [--keep N] [--port P] [--user U]
        statecraft backup restore --host HOST --database DB --dir DIR [--backup FILE|latest] [--port P] [--user U]
        statecraft backup list    --database DB --dir DIR
 
@@ -12,7 +13,9 @@ Logical backups of one MySQL/MariaDB database (what the MySQL kind's backup Cron
 
   run       dump DB consistently (single transaction, routines, triggers, events) to DIR/DB-<UTC time>.sql.gz,
             record its binary log / GTID position in the .json beside it, keep the newest N (default 7)
-  restore   load one backup of DIR (default: the latest) into the server; its SHA-256 is checked first
+  restore   load one backup of DIR (default: the latest) into the server; its SHA-256 is checked first.
+            With --mysql NAME: from outside the cluster, create a Job from the instance's backup CronJob that
+            does this in the cluster (same image, Secret and backup claim), wait for it, report the outcome
   list      print the backups of DB in DIR, oldest first
 
 The password is read from MYSQL_PWD (never a flag: flags are visible in ps). Default user root, port 3306.`;
@@ -32,6 +35,10 @@ export const backupCommand: Command = {
         dir: { type: 'string' },
         keep: { type: 'string', default: '7' },
         backup: { type: 'string', default: 'latest' },
+        mysql: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+        kubeconfig: { type: 'string' },
+        timeout: { type: 'string', default: '600' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -39,6 +46,20 @@ export const backupCommand: Command = {
     if (values.help || !action) {
       console.log(USAGE);
       return action ? 0 : 2;
+    }
+    if (action === 'restore' && values.mysql) {
+      const timeoutSeconds = Number(values.timeout);
+      if (!(timeoutSeconds > 0)) throw new UserError(`--timeout ${values.timeout} must be a number of seconds`);
+      const { restoreWithJob } = await import('./backupRestoreJob.ts');
+      const job = await restoreWithJob({
+        kubeconfig: values.kubeconfig,
+        namespace: values.namespace,
+        name: values.mysql,
+        backup: values.backup,
+        timeoutSeconds,
+      });
+      console.log(`restore Job ${job} completed`);
+      return 0;
     }
     if (!values.database) throw new UserError('--database is required');
     if (!values.dir) throw new UserError('--dir is required');
