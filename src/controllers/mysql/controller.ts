@@ -22,6 +22,7 @@ import {
   type Result,
   requeueAfter,
 } from '../../runtime/index.ts';
+import { podFailureDetail } from '../../workloads/backup-job.ts';
 import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
 import {
   buildBackupCronJob,
@@ -131,19 +132,10 @@ function registerMySQL(mgr: Manager, options: MySQLControllerOptions): void {
     }
   }
 
-  /**
-   * Why a backup Job failed, in its pod's words: the container's termination message (the tail of its output, where
-   * `statecraft backup` prints the scrubbed error), shortened; the Job's own message when there is none.
-   */
+  /** Why a backup Job failed, in its pod's words (the scrubbed error `statecraft backup` printed last). */
   async function failedJobDetail(ns: string, job: string, fallback: string | undefined): Promise<string | undefined> {
     const pods = await mgr.cache.list<V1Pod & KubeObject>(POD, { namespace: ns, labels: { 'job-name': job } });
-    const message = pods
-      .flatMap((p) => p.status?.containerStatuses ?? [])
-      .map((c) => c.state?.terminated?.message?.trim())
-      .find(Boolean);
-    if (!message) return fallback;
-    const last = message.split('\n').filter(Boolean).pop() ?? message;
-    return last.length > 300 ? `${last.slice(0, 300)}…` : last;
+    return podFailureDetail(pods) ?? fallback;
   }
 
   /** Logs in as the application user, as the tutorial tells its reader to; the answer is the phase. */

@@ -13,12 +13,17 @@ import type {
   V1Deployment,
   V1Job,
   V1PersistentVolumeClaim,
-  V1PodSpec,
   V1Secret,
   V1Service,
 } from '@kubernetes/client-node';
 import type { MySQL } from '../../apis/mysql.ts';
 import { controllerReference, type GroupVersionKind } from '../../runtime/index.ts';
+import {
+  type BackupPodInput,
+  backupPodSpec,
+  buildBackupCronJob as buildScheduledBackup,
+  JOB_ACTION_LABEL,
+} from '../../workloads/backup-job.ts';
 import { standardLabels } from '../../workloads/labels.ts';
 
 export const MYSQL: GroupVersionKind = { apiVersion: 'operators.example.com/v1alpha1', kind: 'MySQL' };
@@ -39,9 +44,6 @@ export const DATA_VERSION_ANNOTATION = 'operators.example.com/mysql-version';
 /** Secret keys: the application user's password (the tutorial's key) and root's. */
 export const PASSWORD_KEY = 'password';
 export const ROOT_PASSWORD_KEY = 'root-password';
-/** Label on the Jobs of the backup CronJob (manual `kubectl create job --from` copies it) and on restore Jobs. */
-export const JOB_ACTION_LABEL = 'operators.example.com/job';
-export const BACKUP_DIR = '/backup';
 
 export function childNames(name: string) {
   return {
@@ -171,62 +173,31 @@ export function buildService(cr: MySQL): V1Service {
   };
 }
 
-/**
- * The pod of a backup or restore: Statecraft's own image running `statecraft backup ACTION` against the Service as
- * root (a consistent position needs RELOAD and REPLICATION CLIENT), the password from the Secret through MYSQL_PWD,
- * the backup claim at /backup. No retries in the Job (backoffLimit 0): a failure is reported at once, and the
- * schedule tries again.
- */
-function backupPodSpec(cr: MySQL, image: string, args: string[]): V1PodSpec {
+/** The backup pod's target: the Service, root's password from the instance's Secret, the backup claim. */
+function backupPod(cr: MySQL, image: string): BackupPodInput {
   const n = childNames(cr.metadata.name!);
   return {
-    restartPolicy: 'Never',
-    containers: [
-      {
-        name: 'backup',
-        image,
-        args: [
-          'backup',
-          ...args,
-          `--host=${n.service}`,
-          `--port=${PORT}`,
-          '--user=root',
-          `--database=${cr.spec.databaseName}`,
-          `--dir=${BACKUP_DIR}`,
-        ],
-        env: [{ name: 'MYSQL_PWD', valueFrom: secretKey(cr, ROOT_PASSWORD_KEY) }],
-        volumeMounts: [{ name: 'backup-storage', mountPath: BACKUP_DIR }],
-      },
-    ],
-    volumes: [{ name: 'backup-storage', persistentVolumeClaim: { claimName: n.backupClaim } }],
+    image,
+    hosts: [n.service],
+    port: PORT,
+    database: cr.spec.databaseName,
+    password: { secret: n.secret, key: ROOT_PASSWORD_KEY },
+    claim: n.backupClaim,
   };
 }
 
-/** `batch/v1` (the tutorial's `batch/v1beta1` is gone since Kubernetes 1.25); one backup at a time. */
 export function buildBackupCronJob(cr: MySQL, image: string): V1CronJob {
   const name = cr.metadata.name!;
-  const keep = cr.spec.backupRetention ?? DEFAULT_RETENTION;
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'CronJob',
-    metadata: meta(cr, childNames(name).cronJob, 'backup'),
-    spec: {
-      schedule: cr.spec.backupSchedule!,
-      concurrencyPolicy: 'Forbid',
-      successfulJobsHistoryLimit: 3,
-      failedJobsHistoryLimit: 3,
-      jobTemplate: {
-        metadata: { labels: jobLabels(name, 'backup') },
-        spec: {
-          backoffLimit: 0,
-          template: {
-            metadata: { labels: jobLabels(name, 'backup') },
-            spec: backupPodSpec(cr, image, ['run', `--keep=${keep}`]),
-          },
-        },
-      },
-    },
-  };
+  return buildScheduledBackup({
+    ...backupPod(cr, image),
+    name: childNames(name).cronJob,
+    namespace: cr.metadata.namespace!,
+    labels: childLabels(name, 'backup'),
+    jobLabels: jobLabels(name, 'backup'),
+    owner: controllerReference(cr),
+    schedule: cr.spec.backupSchedule!,
+    retention: cr.spec.backupRetention ?? DEFAULT_RETENTION,
+  });
 }
 
 /** A Job restoring one backup (`latest` or a file name of the backup claim); `statecraft backup restore` creates it. */
@@ -239,7 +210,7 @@ export function buildRestoreJob(cr: MySQL, image: string, jobName: string, backu
     metadata: { ...meta(cr, jobName, 'restore'), labels },
     spec: {
       backoffLimit: 0,
-      template: { metadata: { labels }, spec: backupPodSpec(cr, image, ['restore', `--backup=${backup}`]) },
+      template: { metadata: { labels }, spec: backupPodSpec(backupPod(cr, image), ['restore', `--backup=${backup}`]) },
     },
   };
 }

@@ -3,55 +3,15 @@
  * phase), `lastBackup` = completion time of the newest SUCCESSFUL backup Job (never "now"), and conditions Ready,
  * BackupSucceeded and VersionAccepted.
  */
-import type { V1Job } from '@kubernetes/client-node';
 import type { MySQLStatus } from '../../apis/mysql.ts';
 import { type Condition, type EventInput, findCondition, removeCondition, setCondition } from '../../runtime/index.ts';
-import { JOB_ACTION_LABEL } from './desired.ts';
+import { type BackupObservation, backupCondition } from '../../workloads/backup-job.ts';
 import type { VersionPlan } from './version.ts';
 
 /** What the login to the server found. */
 export type ServerObservation =
   | { state: 'ready'; message: string }
   | { state: 'pending' | 'failed'; reason: string; message: string };
-
-export interface BackupObservation {
-  lastBackup?: string;
-  /** the newest finished backup Job, when there is one */
-  latest?: { job: string; succeeded: boolean; at: string; reason?: string; message?: string };
-}
-
-const jobCondition = (job: V1Job, type: string) =>
-  job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
-const iso = (t: Date | string | undefined) => (t ? new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined);
-
-/**
- * From the instance's Jobs: the backup Jobs (the CronJob's and `kubectl create job --from`'s, which copy its
- * labels), their newest success and their newest outcome. `previous` keeps lastBackup from going back when the
- * CronJob's history limit deletes old Jobs.
- */
-export function observeBackups(jobs: readonly V1Job[], previous: string | undefined): BackupObservation {
-  let lastBackup = previous;
-  let latest: BackupObservation['latest'];
-  for (const job of jobs) {
-    if (job.metadata?.labels?.[JOB_ACTION_LABEL] !== 'backup') continue;
-    const complete = jobCondition(job, 'Complete');
-    const failed = jobCondition(job, 'Failed');
-    const at = complete
-      ? iso(job.status?.completionTime ?? complete.lastTransitionTime)
-      : iso(failed?.lastTransitionTime);
-    if (!at || (!complete && !failed)) continue;
-    if (complete && (!lastBackup || at > lastBackup)) lastBackup = at;
-    if (!latest || at >= latest.at) {
-      latest = {
-        job: job.metadata!.name!,
-        succeeded: !!complete,
-        at,
-        ...(failed ? { reason: failed.reason ?? 'Failed', message: failed.message ?? '' } : {}),
-      };
-    }
-  }
-  return { lastBackup, latest };
-}
 
 export interface StatusInput {
   generation: number | undefined;
@@ -97,40 +57,10 @@ export function buildStatus(previous: MySQLStatus | undefined, input: StatusInpu
   );
   const b = input.backups;
   if (!b) conditions = removeCondition(conditions, 'BackupSucceeded');
-  else if (b.latest?.succeeded) {
+  else if (b.latest || !findCondition(conditions, 'BackupSucceeded')) {
     conditions = setCondition(
       conditions,
-      {
-        type: 'BackupSucceeded',
-        status: 'True',
-        reason: 'BackupCompleted',
-        message: `backup Job ${b.latest.job} completed at ${b.latest.at}`,
-        observedGeneration: g,
-      },
-      now,
-    );
-  } else if (b.latest) {
-    conditions = setCondition(
-      conditions,
-      {
-        type: 'BackupSucceeded',
-        status: 'False',
-        reason: b.latest.reason ?? 'BackupFailed',
-        message: `backup Job ${b.latest.job} failed at ${b.latest.at}${b.latest.message ? `: ${b.latest.message}` : ''}; see kubectl logs job/${b.latest.job}`,
-        observedGeneration: g,
-      },
-      now,
-    );
-  } else if (!findCondition(conditions, 'BackupSucceeded')) {
-    conditions = setCondition(
-      conditions,
-      {
-        type: 'BackupSucceeded',
-        status: 'Unknown',
-        reason: 'NoBackupYet',
-        message: 'no backup Job has finished yet',
-        observedGeneration: g,
-      },
+      { type: 'BackupSucceeded', ...backupCondition(b), observedGeneration: g },
       now,
     );
   }
@@ -176,3 +106,5 @@ export function transitionEvents(before: MySQLStatus | undefined, next: MySQLSta
   }
   return events;
 }
+
+export { type BackupObservation, observeBackups } from '../../workloads/backup-job.ts';
