@@ -137,6 +137,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     database: o.database,
     startedAt: started.toISOString(),
     completedAt: completed.toISOString(),
+    source: `${o.address.host}:${o.address.port}`,
     serverVersion,
     gtidPosition: dumpGtid(head),
     binlog: dumpCoordinates(head),

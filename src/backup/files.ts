@@ -12,6 +12,8 @@ export interface BackupMetadata {
   database: string;
   startedAt: string;
   completedAt: string;
+  /** the server the dump was taken from (host:port) */
+  source: string;
   /** the server's @@version */
   serverVersion: string;
   /** GTID position of the snapshot: MariaDB's gtid_binlog_pos, MySQL's gtid_executed; undefined when none */

@@ -14,3 +14,4 @@ export {
   resolveBackupName,
 } from './files.ts';
 export { type RestoreOptions, type RestoreResult, restoreBackup } from './restore.ts';
+export { type ChosenSource, chooseSource, MAX_SOURCE_LAG_SECONDS } from './source.ts';

@@ -160,3 +160,36 @@ export function podFailureDetail(
   const last = message.split('\n').filter(Boolean).pop() ?? message;
   return last.length > 300 ? `${last.slice(0, 300)}…` : last;
 }
+
+/**
+ * A Job restoring one backup (a file name of the backup claim, or `latest`), made from the instance's backup
+ * CronJob: the same image, Secret and claim, so a restore needs nothing the backups do not have. It loads into
+ * the last `--host` (the primary), owned by the CronJob's owner, labelled as a restore (never counted as a backup).
+ */
+export function restoreJobFromCronJob(cronJob: V1CronJob, jobName: string, backup: string): V1Job {
+  const template = structuredClone(cronJob.spec!.jobTemplate);
+  const pod = template.spec!.template;
+  const container = pod.spec!.containers[0];
+  const args = container.args ?? [];
+  const hosts = args.filter((a) => a.startsWith('--host='));
+  container.args = [
+    'backup',
+    'restore',
+    `--backup=${backup}`,
+    ...hosts.slice(-1),
+    ...args.filter((a) => a.startsWith('--') && !a.startsWith('--host=') && !a.startsWith('--keep=')),
+  ];
+  const labels = { ...(template.metadata?.labels ?? {}), [JOB_ACTION_LABEL]: 'restore' };
+  pod.metadata = { ...pod.metadata, labels };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: jobName,
+      namespace: cronJob.metadata?.namespace,
+      labels,
+      ownerReferences: cronJob.metadata?.ownerReferences,
+    },
+    spec: { ...template.spec!, template: pod, backoffLimit: 0 },
+  };
+}

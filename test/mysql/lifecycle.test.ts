@@ -155,12 +155,13 @@ test('MySQL tutorial instance: Ready from a login, backup, restore, failed backu
   const restoreJob = await restoreWithJob({
     kubeconfig: cluster.kubeconfigPath,
     namespace: ns,
+    kind: 'MySQL',
     name: NAME,
     backup: files[1],
     timeoutSeconds: 60,
     log: () => {},
   });
-  assert.match(restoreJob, /^mysql-restore-my-mysql-instance-\d{8}t\d{6}z$/);
+  assert.match(restoreJob, /^restore-my-mysql-instance-\d{8}t\d{6}z$/);
   const [rows] = await app.query<mysql.RowDataPacket[]>('SELECT id, title FROM songs ORDER BY id');
   assert.deepEqual(
     rows.map((r) => r.id),

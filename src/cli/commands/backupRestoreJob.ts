@@ -1,19 +1,21 @@
 /**
- * `statecraft backup restore --mysql NAME`: restores a backup of a MySQL instance from outside the cluster. It
- * creates a Job from the instance's backup CronJob — the same image, Secret and backup claim, so nothing new is
+ * `statecraft backup restore --mysql NAME` / `--musicservice NAME`: restores a backup from outside the cluster.
+ * It creates a Job from the instance's backup CronJob — the same image, Secret and backup claim, so nothing new is
  * granted — that runs `statecraft backup restore` in the cluster, waits for it and reports its outcome.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
-import type { MySQL } from '../../apis/mysql.ts';
 import { stamp } from '../../backup/files.ts';
-import { buildRestoreJob, CRON_JOB, childNames, JOB, MYSQL, POD } from '../../controllers/mysql/desired.ts';
+import { MUSIC_SERVICE } from '../../controllers/musicservice/children.ts';
+import { CRON_JOB, childNames, JOB, MYSQL, POD } from '../../controllers/mysql/desired.ts';
 import { KubeClient, type KubeObject, loadKubeConfig } from '../../runtime/index.ts';
+import { restoreJobFromCronJob } from '../../workloads/backup-job.ts';
 import { UserError } from '../command.ts';
 
 export interface RestoreJobOptions {
   kubeconfig?: string;
   namespace?: string;
+  kind: 'MySQL' | 'MusicService';
   name: string;
   backup: string;
   timeoutSeconds: number;
@@ -27,19 +29,20 @@ export async function restoreWithJob(o: RestoreJobOptions): Promise<string> {
   const ns = o.namespace ?? kc.namespace ?? 'default';
   const client = new KubeClient(kc);
   try {
-    const cr = await client.get<MySQL>(MYSQL, ns, o.name);
-    if (!cr) throw new UserError(`MySQL ${ns}/${o.name} not found`);
-    const n = childNames(o.name);
-    const cronJob = await client.get<V1CronJob & KubeObject>(CRON_JOB, ns, n.cronJob);
-    const image = cronJob?.spec?.jobTemplate.spec?.template.spec?.containers[0]?.image;
-    if (!image) {
+    const kind = o.kind === 'MySQL' ? MYSQL : MUSIC_SERVICE;
+    const cr = await client.get(kind, ns, o.name);
+    if (!cr) throw new UserError(`${o.kind} ${ns}/${o.name} not found`);
+    const cronJobName = o.kind === 'MySQL' ? childNames(o.name).cronJob : `${o.name}-db-backup`;
+    const cronJob = await client.get<V1CronJob & KubeObject>(CRON_JOB, ns, cronJobName);
+    if (!cronJob) {
+      const field = o.kind === 'MySQL' ? 'spec.backupSchedule' : 'spec.database.backup';
       throw new UserError(
-        `MySQL ${ns}/${o.name} has no backup CronJob ${n.cronJob} (spec.backupSchedule unset?): there is no backup claim to restore from`,
+        `${o.kind} ${ns}/${o.name} has no backup CronJob ${cronJobName} (${field} unset?): there is no backup claim to restore from`,
       );
     }
-    const jobName = `mysql-restore-${o.name}`.slice(0, 46) + `-${stamp(new Date()).toLowerCase()}`;
-    await client.create(buildRestoreJob(cr, image, jobName, o.backup) as V1Job & KubeObject);
-    log(`created Job ${ns}/${jobName} restoring backup ${o.backup} into MySQL ${o.name}`);
+    const jobName = `${`restore-${o.name}`.slice(0, 46)}-${stamp(new Date()).toLowerCase()}`;
+    await client.create(restoreJobFromCronJob(cronJob, jobName, o.backup) as V1Job & KubeObject);
+    log(`created Job ${ns}/${jobName} restoring backup ${o.backup} into ${o.kind} ${o.name}`);
     const deadline = Date.now() + o.timeoutSeconds * 1000;
     while (Date.now() < deadline) {
       const job = await client.get<V1Job & KubeObject>(JOB, ns, jobName);

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type MySQL, mySQLSpecWithDefaults } from '../../apis/mysql.ts';
-import {
-  buildBackupCronJob,
-  buildClaim,
-  buildDeployment,
-  buildRestoreJob,
-  buildSecret,
-  buildService,
-} from './desired.ts';
+import { restoreJobFromCronJob } from '../../workloads/backup-job.ts';
+import { buildBackupCronJob, buildClaim, buildDeployment, buildSecret, buildService } from './desired.ts';
 
 const tutorial: MySQL = {
   apiVersion: 'operators.example.com/v1alpha1',
@@ -76,11 +70,20 @@ test('the backup CronJob is batch/v1, one at a time, runs statecraft backup with
     },
   ]);
   assert.equal(pod.volumes![0].persistentVolumeClaim?.claimName, 'backup-pvc-my-mysql-instance');
-  const restore = buildRestoreJob(tutorial, 'x/statecraft:1', 'restore-1', 'latest');
-  assert.deepEqual(restore.spec!.template.spec!.containers[0].args?.slice(0, 3), [
+  const restore = restoreJobFromCronJob(cj, 'restore-1', 'latest');
+  assert.deepEqual(restore.spec!.template.spec!.containers[0].args, [
     'backup',
     'restore',
     '--backup=latest',
+    '--host=mysql-my-mysql-instance',
+    '--port=3306',
+    '--user=root',
+    '--database=myapp',
+    '--dir=/backup',
   ]);
   assert.equal(restore.metadata?.labels?.['operators.example.com/job'], 'restore');
+  assert.equal(restore.spec!.template.metadata?.labels?.['operators.example.com/job'], 'restore');
+  assert.equal(restore.metadata?.ownerReferences?.[0].kind, 'MySQL');
+  assert.deepEqual(restore.spec!.template.spec!.volumes, pod.volumes);
+  assert.equal(cj.spec!.jobTemplate.spec!.template.spec!.containers[0].args![1], 'run', 'the CronJob is not changed');
 });

@@ -11,7 +11,6 @@ import type {
   V1Container,
   V1CronJob,
   V1Deployment,
-  V1Job,
   V1PersistentVolumeClaim,
   V1Secret,
   V1Service,
@@ -20,7 +19,6 @@ import type { MySQL } from '../../apis/mysql.ts';
 import { controllerReference, type GroupVersionKind } from '../../runtime/index.ts';
 import {
   type BackupPodInput,
-  backupPodSpec,
   buildBackupCronJob as buildScheduledBackup,
   JOB_ACTION_LABEL,
 } from '../../workloads/backup-job.ts';
@@ -198,19 +196,4 @@ export function buildBackupCronJob(cr: MySQL, image: string): V1CronJob {
     schedule: cr.spec.backupSchedule!,
     retention: cr.spec.backupRetention ?? DEFAULT_RETENTION,
   });
-}
-
-/** A Job restoring one backup (`latest` or a file name of the backup claim); `statecraft backup restore` creates it. */
-export function buildRestoreJob(cr: MySQL, image: string, jobName: string, backup: string): V1Job {
-  const name = cr.metadata.name!;
-  const labels = jobLabels(name, 'restore');
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { ...meta(cr, jobName, 'restore'), labels },
-    spec: {
-      backoffLimit: 0,
-      template: { metadata: { labels }, spec: backupPodSpec(backupPod(cr, image), ['restore', `--backup=${backup}`]) },
-    },
-  };
 }
