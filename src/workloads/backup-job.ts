@@ -3,8 +3,15 @@
  * the pod that runs `statecraft backup ACTION` (src/backup) in Statecraft's own image, the CronJob around it, and
  * what the Jobs it made say about the last backup. Pure.
  */
+import { readFileSync } from 'node:fs';
 import type { V1CronJob, V1Job, V1PodSpec } from '@kubernetes/client-node';
 import type { OwnerReference } from '../runtime/index.ts';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+/** Statecraft's own image at this version: what backup pods run unless the operator is told otherwise. */
+export const DEFAULT_BACKUP_IMAGE = `ghcr.io/statecraft-dev/statecraft:${VERSION}`;
 
 /** On every backup and restore Job and its pod (`kubectl create job --from=cronjob/…` copies it). */
 export const JOB_ACTION_LABEL = 'operators.example.com/job';

@@ -8,7 +8,6 @@
  * KEPT — they carry no owner reference — so no data and no password is lost: a MySQL of the same name created
  * again runs on them. `kubectl delete pvc,secret -l mysql-instance=NAME` removes them for good.
  */
-import { readFileSync } from 'node:fs';
 import type { V1Job, V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { MySQL } from '../../apis/mysql.ts';
 import { connectNode, MysqlEngineError } from '../../engines/mysql/index.ts';
@@ -22,7 +21,7 @@ import {
   type Result,
   requeueAfter,
 } from '../../runtime/index.ts';
-import { podFailureDetail } from '../../workloads/backup-job.ts';
+import { DEFAULT_BACKUP_IMAGE, podFailureDetail } from '../../workloads/backup-job.ts';
 import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
 import {
   buildBackupCronJob,
@@ -57,12 +56,6 @@ export interface MySQLControllerOptions {
   pollWhenReadyMs?: number;
 }
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
-export const DEFAULT_BACKUP_IMAGE = `ghcr.io/statecraft-dev/statecraft:${VERSION}`;
 
 /** Container states that will not get better by waiting. */
 const STUCK = new Set([
