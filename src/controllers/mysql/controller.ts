@@ -56,9 +56,8 @@ export interface MySQLControllerOptions {
   pollWhenReadyMs?: number;
 }
 
-
 /** Container states that will not get better by waiting. */
-const STUCK = new Set([
+const STUCK: readonly string[] = [
   'CrashLoopBackOff',
   'ImageNotSupported',
   'PackageNotInstalled',
@@ -66,7 +65,7 @@ const STUCK = new Set([
   'ImagePullBackOff',
   'InvalidImageName',
   'CreateContainerConfigError',
-]);
+];
 
 /** Objects without an owner reference (claims, the Secret) and the pods map back by the tutorial's label. */
 function byInstanceLabel(o: KubeObject): Request[] {
@@ -142,7 +141,7 @@ function registerMySQL(mgr: Manager, options: MySQLControllerOptions): void {
     const pod = pods[0];
     if (!pod) return { state: 'pending', reason: 'PodMissing', message: 'waiting for the server pod to be created' };
     const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
-    if (waiting?.reason && STUCK.has(waiting.reason)) {
+    if (waiting?.reason && STUCK.includes(waiting.reason)) {
       return {
         state: 'failed',
         reason: waiting.reason,
