@@ -37,7 +37,10 @@ export const FINALIZER = 'mysql.operators.example.com/finalizer';
 export const PORT = 3306;
 export const DEFAULT_STORAGE = '1Gi';
 export const DEFAULT_RETENTION = 7;
-/** The highest mysqlVersion that has run on a data claim: a downgrade below it is refused (see version.ts). */
+/**
+ * The highest mysqlVersion a data claim has been given to, recorded before the server rolls (a server of that version
+ * may have upgraded the data directory by the time anyone looks): a downgrade below it is refused (see version.ts).
+ */
 export const DATA_VERSION_ANNOTATION = 'operators.example.com/mysql-version';
 /** Secret keys: the application user's password (the tutorial's key) and root's. */
 export const PASSWORD_KEY = 'password';
