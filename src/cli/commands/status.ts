@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type KindDefinition, kinds } from '../../apis/index.ts';
+import { RELATED_KINDS, type Related } from '../../observe/related.ts';
 import { renderStatus, type StatusReport, statusReport } from '../../observe/statusReport.ts';
 import { KubeClient, type KubeObject, loadKubeConfig } from '../../runtime/index.ts';
 import { type Command, UserError } from '../command.ts';
@@ -68,13 +69,22 @@ export const statusCommand: Command = {
           }
         }
       }
+      // one LIST per related kind for the namespace; a kind we may not read is left out of the report
+      const related: Related = {};
+      for (const key of ['pods', 'services', 'pvcs', 'hpas'] as const) {
+        const gvk = RELATED_KINDS[key];
+        related[key] = await client
+          .list(gvk, { namespace })
+          .then((l) => l.items)
+          .catch(() => undefined);
+      }
       const reports: StatusReport[] = [];
       for (const cr of crs) {
         const events = await client
           .list(EVENTS, { namespace, fieldSelector: `regarding.name=${cr.metadata?.name},regarding.kind=${cr.kind}` })
           .then((l) => l.items)
           .catch(() => [] as KubeObject[]);
-        reports.push(statusReport(cr, events));
+        reports.push(statusReport(cr, { ...related, events }));
       }
       if (values.output === 'json') {
         console.log(JSON.stringify(positionals[0] ? reports[0] : reports, null, 2));
