@@ -42,6 +42,37 @@ function chromiumPath(): string {
   return path;
 }
 
+/** `statecraft status KIND/NAME --live -o json`: one JSON line per change; `lines` fills as they come. */
+function liveStatus(kubeconfig: string, ns: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      'bin/statecraft.js',
+      'status',
+      'mysqlreplication/mr',
+      '-n',
+      ns,
+      '--kubeconfig',
+      kubeconfig,
+      '--live',
+      '-o',
+      'json',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const lines: Array<{ nodes?: Array<{ name: string; role: string }> }> = [];
+  let buf = '';
+  child.stdout.on('data', (b) => {
+    buf += b;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      lines.push(JSON.parse(buf.slice(0, i)));
+      buf = buf.slice(i + 1);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, lines, exited };
+}
+
 /** `statecraft ui` as a user runs it; resolves to its address once it printed it. */
 async function standaloneUi(t: { after(fn: () => void): void }, kubeconfig: string, ns: string): Promise<string> {
   const child = spawn(
@@ -135,6 +166,16 @@ test('the web view shows a MysqlReplication topology and follows a switchover li
   assert.match((await page.locator(`${card} svg g.link`).first().textContent()) ?? '', /\d+ s/, 'lag on the arrow');
   assert.match((await page.locator('#conn').textContent()) ?? '', /live/);
 
+  const watching = liveStatus(cluster.kubeconfigPath, ns);
+  t.after(() => watching.child.kill('SIGKILL'));
+  const sourceIn = (l: (typeof watching.lines)[number]) => l?.nodes?.find((n) => n.role === 'source')?.name;
+  await eventually(
+    'status --live prints db-0 as source',
+    async () => watching.lines.some((l) => sourceIn(l) === 'db-0'),
+    30_000,
+    250,
+  );
+
   // mark the document: a reload would lose the mark
   await page.evaluate(() => {
     (globalThis as BrowserGlobals).mark = 'same document';
@@ -148,6 +189,14 @@ test('the web view shows a MysqlReplication topology and follows a switchover li
   assert.equal(await page.evaluate(() => (globalThis as BrowserGlobals).mark), 'same document', 'no reload');
   assert.ok((await updates()) > updatesBefore, 'updated by server-sent events');
   assert.equal(await page.locator(`${card} svg g.node[data-node="db-1"] g.badge.rw`).count(), 1, 'RW moved');
+  await eventually(
+    'status --live prints db-1 as source',
+    async () => sourceIn(watching.lines.at(-1) ?? {}) === 'db-1',
+    30_000,
+    250,
+  );
+  watching.child.kill('SIGINT');
+  assert.equal(await watching.exited, 0, 'status --live ends cleanly on Ctrl-C');
   console.log(`switchover visible in the browser ${seenMs} ms after the spec patch`);
 
   const shot = process.env.UPDATE_SCREENSHOT
