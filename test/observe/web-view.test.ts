@@ -9,9 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -30,13 +31,21 @@ const NODES = ['db-0', 'db-1', 'db-2'];
 // biome-ignore lint/suspicious/noExplicitAny: typed by the browser, not by this project
 type BrowserGlobals = any;
 
+/** Chromium's absolute path (playwright needs one): $CHROMIUM_PATH, else `chromium` on the PATH; it must run. */
 function chromiumPath(): string {
-  const path = process.env.CHROMIUM_PATH ?? 'chromium';
+  const name = process.env.CHROMIUM_PATH ?? 'chromium';
+  const path = isAbsolute(name)
+    ? name
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .map((d) => join(d, name))
+        .find((p) => existsSync(p));
   try {
+    if (!path) throw new Error(`'${name}' is not on the PATH`);
     execFileSync(path, ['--version'], { stdio: 'pipe', timeout: 30_000 });
   } catch (err) {
     throw new Error(
-      `Chromium is needed for the web view test and '${path}' did not run (${(err as Error).message.split('\n')[0]}): apt-get install -y chromium (deploy/system-packages.txt), or set CHROMIUM_PATH`,
+      `Chromium is needed for the web view test and did not run (${(err as Error).message.split('\n')[0]}): apt-get install -y chromium (deploy/system-packages.txt), or set CHROMIUM_PATH`,
     );
   }
   return path;

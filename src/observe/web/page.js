@@ -18,20 +18,19 @@ function apply(snap) {
   summary.innerHTML = snap.summary;
   const existing = new Map();
   for (const el of main.querySelectorAll('section.cr')) existing.set(el.dataset.key, el);
-  let before = main.firstElementChild;
-  for (const card of snap.cards) {
-    let el = existing.get(card.key);
+  const cards = snap.cards.map((card) => {
+    const el = existing.get(card.key);
     existing.delete(card.key);
-    if (!el || el.dataset.rev !== card.rev) {
-      const next = fragment(card.html);
-      next.dataset.rev = card.rev;
-      if (el) el.replaceWith(next);
-      el = next;
-    }
-    if (el !== before) main.insertBefore(el, before);
-    before = el.nextElementSibling;
-  }
+    if (el && el.dataset.rev === card.rev) return el;
+    const next = fragment(card.html);
+    next.dataset.rev = card.rev;
+    if (el) el.replaceWith(next);
+    return next;
+  });
   for (const el of existing.values()) el.remove();
+  cards.forEach((el, i) => {
+    if (main.children[i] !== el) main.insertBefore(el, main.children[i] ?? null);
+  });
   updates += 1;
   document.body.dataset.updates = String(updates);
   updated.textContent = `updated ${new Date().toLocaleTimeString()}`;

@@ -75,6 +75,9 @@ export async function serveWebView(
         req.on('close', () => streams.delete(res));
         return;
       }
+      case '/favicon.ico':
+        res.writeHead(204, SECURITY_HEADERS).end();
+        return;
       default:
         res.writeHead(404, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS }).end('not found\n');
     }
