@@ -2,7 +2,7 @@
  * The web view in a real browser (Debian's headless Chromium driven by playwright-core) on a real MysqlReplication
  * (three MariaDB pods run by the node agent): the operator's view (`run --ui-bind-address`) shows the three nodes
  * with db-0 as source and arrows to db-1 and db-2; after a switchover by spec patch the SVG shows db-1 as source
- * without a reload (server-sent events). `statecraft ui` (standalone, own informers) serves the same model. A
+ * without a reload (server-sent events); a ShazamqCluster beside it shows its three brokers. `statecraft ui` (standalone, own informers) serves the same model. A
  * screenshot is written (docs/ui.png with UPDATE_SCREENSHOT=1, else a temp file).
  *
  * Chromium missing is a failure, not a skip: `.ci/run` installs it from deploy/system-packages.txt.
@@ -17,9 +17,11 @@ import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { type Browser, chromium } from 'playwright-core';
+import { stringify } from 'yaml';
 import { installCrds } from '../../src/apis/install.ts';
 import { controllers } from '../../src/controllers/index.ts';
 import { serveFromManager } from '../../src/observe/web/index.ts';
+import { sampleIn } from '../brokers/support.ts';
 import { apply, readyPod } from '../devcluster/pods.ts';
 import { startManager } from '../runtime/support.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
@@ -119,7 +121,11 @@ test('the web view shows a MysqlReplication topology and follows a switchover li
     t,
     async (m) => {
       m.add(
-        ...controllers({ addressMode: 'pod-ip', mysqlReplication: { resyncMs: 1000 }, only: ['mysqlreplication'] }),
+        ...controllers({
+          addressMode: 'pod-ip',
+          mysqlReplication: { resyncMs: 1000 },
+          only: ['mysqlreplication', 'shazamqcluster'],
+        }),
       );
       const view = await serveFromManager(m, '127.0.0.1:0', pino({ level: 'silent' }));
       address = view?.address ?? '';
@@ -127,6 +133,8 @@ test('the web view shows a MysqlReplication topology and follows a switchover li
     { namespaces: [ns] },
   );
   await eventually('the web view to listen', async () => address !== '', 10_000);
+  // a broker kind beside it: its card draws the broker pods
+  await cluster.kubectl(['apply', '-f', '-'], stringify(await sampleIn('shazamq-my-cluster.yaml', ns)));
   await custom.createNamespacedCustomObject({
     group: GROUP,
     version: 'v1alpha1',
@@ -207,6 +215,14 @@ test('the web view shows a MysqlReplication topology and follows a switchover li
   watching.child.kill('SIGINT');
   assert.equal(await watching.exited, 0, 'status --live ends cleanly on Ctrl-C');
   console.log(`switchover visible in the browser ${seenMs} ms after the spec patch`);
+
+  const brokers = `section.cr[data-key="ShazamqCluster/${ns}/my-cluster"] svg g.pod[data-ready="true"]`;
+  await eventually(
+    'the ShazamqCluster card shows three ready brokers',
+    async () => (await page.locator(brokers).count()) === 3,
+    60_000,
+    250,
+  );
 
   const shot = process.env.UPDATE_SCREENSHOT
     ? 'docs/ui.png'

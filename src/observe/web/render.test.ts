@@ -146,3 +146,27 @@ test('the last role change and its write stall come from the Switchover conditio
   assert.deepEqual(r.lastRoleChange?.writeUnavailableMs, 312);
   assert.match(renderCard(r), /last role change: SwitchoverCompleted, writes unavailable 312 ms/);
 });
+
+test('RedisCluster: replicas sit under their masters in the masters order (no crossing arrows)', () => {
+  const rc = {
+    kind: 'RedisCluster',
+    metadata: { name: 'rc', namespace: 'ns' },
+    status: {
+      topology: {
+        'rc-a': { id: 'A', role: 'Master', status: 'Healthy', ready: true, shard: 0 },
+        'rc-b': { id: 'B', role: 'Master', status: 'Healthy', ready: true, shard: 1 },
+        'rc-a1': { id: 'A1', role: 'Replica', masterRef: 'A', status: 'Healthy', ready: true },
+        'rc-b1': { id: 'B1', role: 'Replica', masterRef: 'B', status: 'Healthy', ready: true },
+      },
+    },
+  };
+  const nodes = statusReport(rc as never).nodes ?? [];
+  assert.deepEqual(
+    levels(nodes).map((row) => row.map((n) => n.name)),
+    [
+      ['rc-a', 'rc-b'],
+      ['rc-a1', 'rc-b1'],
+    ],
+  );
+  assert.match(topologySvg(statusReport(rc as never)), /data-from="rc-b" data-to="rc-b1"/);
+});

@@ -56,7 +56,15 @@ export function levels(nodes: NodeView[]): NodeView[][] {
     const d = depthOf(n, new Set());
     rows[d] = [...(rows[d] ?? []), n];
   }
-  return rows.filter(Boolean);
+  const out = rows.filter(Boolean);
+  // each row in the order of the nodes it follows, so arrows do not cross (a RedisCluster's replicas under
+  // their masters)
+  for (let i = 1; i < out.length; i++) {
+    const above = new Map(out[i - 1].map((n, j) => [n.name, j]));
+    const at = (n: NodeView) => above.get(n.source ?? '') ?? Number.MAX_SAFE_INTEGER;
+    out[i] = [...out[i]].sort((a, b) => at(a) - at(b));
+  }
+  return out;
 }
 
 interface Box {
@@ -84,7 +92,10 @@ function arrow(from: Box, to: Box, label: string, cls: string, fromName: string,
   return (
     `<g class="link ${cls}" data-from="${esc(fromName)}" data-to="${esc(toName)}">` +
     `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}"/><polygon points="${head}"/>` +
-    (label ? `<text class="lag" x="${mx + 6}" y="${my}">${esc(label)}</text>` : '') +
+    // the label beside the arrow, on its outer side (left of an arrow going left)
+    (label
+      ? `<text class="lag" x="${x2 < x1 ? mx - 8 : mx + 8}" y="${my}" text-anchor="${x2 < x1 ? 'end' : 'start'}">${esc(label)}</text>`
+      : '') +
     '</g>'
   );
 }
@@ -196,6 +207,9 @@ export function anchorOf(r: StatusReport): string {
   return `cr-${slug.slice(0, 60)}-${createHash('sha1').update(reportKey(r)).digest('hex').slice(0, 6)}`;
 }
 
+/** Condition types where True is the bad news (the broker kinds' Degraded, kstatus' Stalled). */
+const NEGATIVE = /^(Degraded|Stalled)$/;
+
 /** One CR's card: header with its state, the diagram, Services, HPAs, last role change, conditions. */
 export function renderCard(r: StatusReport): string {
   const state = stateOf(r);
@@ -234,7 +248,7 @@ export function renderCard(r: StatusReport): string {
     parts.push('<table class="conditions"><tr><th>condition</th><th>status</th><th>reason</th><th>message</th></tr>');
     for (const c of r.conditions) {
       parts.push(
-        `<tr class="${c.status === 'True' ? 'ok' : 'bad'}"><td>${esc(c.type)}</td><td>${esc(c.status)}</td><td>${esc(c.reason)}</td><td>${esc(clip(c.message ?? '', 200))}</td></tr>`,
+        `<tr class="${(c.status === 'True') !== NEGATIVE.test(c.type) ? 'ok' : 'bad'}"><td>${esc(c.type)}</td><td>${esc(c.status)}</td><td>${esc(c.reason)}</td><td>${esc(clip(c.message ?? '', 200))}</td></tr>`,
       );
     }
     parts.push('</table>');
