@@ -51,13 +51,16 @@ async function live(client: KubeClient, namespace: string, word: string | undefi
   const feed = new TopologyFeed();
   feed.subscribe((all) => {
     const reports = all.filter((r) => !one || (r.kind === one.kind.kind && r.name === one.name));
+    // the watch may announce before the object arrived (or after it was deleted): JSON lines carry objects only
     if (json) {
-      process.stdout.write(`${JSON.stringify(one ? reports[0] : reports)}\n`);
+      if (!one || reports[0]) process.stdout.write(`${JSON.stringify(one ? reports[0] : reports)}\n`);
       return;
     }
     const body = reports.length
       ? reports.map((r) => renderStatus(r, color)).join('\n\n')
-      : `no Statecraft objects in ${namespace}`;
+      : one
+        ? `${one.kind.kind} ${namespace}/${one.name} not found`
+        : `no Statecraft objects in ${namespace}`;
     // a terminal gets the table redrawn in place; a pipe gets each state after a separator
     process.stdout.write(tty ? `\x1b[H\x1b[2J${body}\n\n(live; Ctrl-C to stop)\n` : `${body}\n---\n`);
   });
