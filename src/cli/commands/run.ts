@@ -4,6 +4,7 @@ import { controllers, resolveAddressMode } from '../../controllers/index.ts';
 import { registerStatecraftMetrics } from '../../observe/metrics.ts';
 import { serveFromManager } from '../../observe/web/index.ts';
 import { createLogger, LeadershipLostError, loadKubeConfig, Manager } from '../../runtime/index.ts';
+import { parseBindAddress } from '../../runtime/server.ts';
 import type { Command } from '../command.ts';
 
 const HELP = `usage: statecraft run [options]
@@ -58,6 +59,12 @@ export const runCommand: Command = {
       addressMode = resolveAddressMode(values['address-mode']);
     } catch (err) {
       console.error(`statecraft run: ${(err as Error).message}`);
+      return 2;
+    }
+    try {
+      parseBindAddress(values['ui-bind-address']);
+    } catch (err) {
+      console.error(`statecraft run: --ui-bind-address: ${(err as Error).message}`);
       return 2;
     }
     const log = createLogger();
