@@ -39,7 +39,8 @@ export const uiCommand: Command = {
     if (!address || address === '0') throw new UserError('--bind-address: the web view needs an address to listen on');
     const kc = loadKubeConfig({ path: values.kubeconfig });
     const client = new KubeClient(kc);
-    const log = createLogger();
+    // informer chatter stays out of the user's terminal unless asked for (LOG_LEVEL=info)
+    const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
     const abort = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());
     try {

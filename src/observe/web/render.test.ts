@@ -170,3 +170,23 @@ test('RedisCluster: replicas sit under their masters in the masters order (no cr
   );
   assert.match(topologySvg(statusReport(rc as never)), /data-from="rc-b" data-to="rc-b1"/);
 });
+
+test('events: only those about the CR count; the newest role change wins, with its write stall', () => {
+  const cr = mysql('mr', 'db-0', ['db-1']);
+  const ev = (name: string, reason: string, time: string, note: string) => ({
+    metadata: { name: `${name}.${time}`, namespace: 'ns' },
+    regarding: { kind: 'MysqlReplication', name },
+    reason,
+    note,
+    eventTime: time,
+  });
+  const r = statusReport(cr, {
+    events: [
+      ev('mr', 'SwitchoverCompleted', '2026-12-02T10:00:00.000000Z', 'writes stalled 50 ms'),
+      ev('mr', 'SwitchoverCompleted', '2026-12-02T11:00:00.000000Z', 'db-1 promoted; writes stalled 70 ms'),
+      ev('other', 'FailedOver', '2026-12-02T12:00:00.000000Z', 'writes unavailable 999 ms'),
+    ] as never,
+  });
+  assert.equal(r.events.length, 2, 'the other CR’s event is left out');
+  assert.deepEqual([r.lastRoleChange?.reason, r.lastRoleChange?.writeUnavailableMs], ['SwitchoverCompleted', 70]);
+});
