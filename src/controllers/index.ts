@@ -9,6 +9,7 @@ import type { AddressMode } from './address-mode.ts';
 import { type MusicServiceControllerOptions, musicServiceController } from './musicservice/controller.ts';
 import { type MysqlReplicationOptions, mysqlReplicationController } from './mysqlreplication/controller.ts';
 import { type PostgresReplicationOptions, postgresReplicationController } from './postgresreplication/controller.ts';
+import { type ProxysqlSyncOptions, proxysqlSyncController } from './proxysqlsync/controller.ts';
 import { type RedisClusterOptions, redisClusterController } from './rediscluster/controller.ts';
 import { type RedisReplicationOptions, redisReplicationController } from './redisreplication/controller.ts';
 import { shazamqClusterController } from './shazamq/controller.ts';
@@ -23,6 +24,7 @@ export type ControllerName =
   | 'mysqlreplication'
   | 'rediscluster'
   | 'postgresreplication'
+  | 'proxysqlsync'
   | 'redisreplication'
   | 'shazamqcluster'
   | 'streambuscluster';
@@ -35,6 +37,7 @@ export interface OperatorOptions {
   redisCluster?: Omit<RedisClusterOptions, 'addressMode'>;
   postgresReplication?: Omit<PostgresReplicationOptions, 'addressMode'>;
   redisReplication?: Omit<RedisReplicationOptions, 'addressMode'>;
+  proxysqlSync?: Omit<ProxysqlSyncOptions, 'addressMode'>;
   /** register only these (tests); default all */
   only?: readonly ControllerName[];
 }
@@ -48,6 +51,7 @@ export function controllers(options: OperatorOptions = {}): ControllerRegistrati
     redisClusterController({ ...options.redisCluster, addressMode }),
     postgresReplicationController({ ...options.postgresReplication, addressMode }),
     redisReplicationController({ ...options.redisReplication, addressMode }),
+    proxysqlSyncController({ ...options.proxysqlSync, addressMode }),
     shazamqClusterController(),
     streamBusClusterController(),
   ];
