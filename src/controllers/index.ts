@@ -7,6 +7,10 @@
 import type { ControllerRegistration } from '../runtime/index.ts';
 import type { AddressMode } from './address-mode.ts';
 import { type MusicServiceControllerOptions, musicServiceController } from './musicservice/controller.ts';
+import {
+  type MysqlGroupReplicationOptions,
+  mysqlGroupReplicationController,
+} from './mysqlgroupreplication/controller.ts';
 import { type MysqlReplicationOptions, mysqlReplicationController } from './mysqlreplication/controller.ts';
 import { type PostgresReplicationOptions, postgresReplicationController } from './postgresreplication/controller.ts';
 import { type ProxysqlSyncOptions, proxysqlSyncController } from './proxysqlsync/controller.ts';
@@ -22,6 +26,7 @@ export { resolveAddressMode } from './address-mode.ts';
 export type ControllerName =
   | 'musicservice'
   | 'mysqlreplication'
+  | 'mysqlgroupreplication'
   | 'rediscluster'
   | 'postgresreplication'
   | 'proxysqlsync'
@@ -34,6 +39,7 @@ export interface OperatorOptions {
   addressMode?: AddressMode;
   musicService?: Omit<MusicServiceControllerOptions, 'addressMode'>;
   mysqlReplication?: Omit<MysqlReplicationOptions, 'addressMode'>;
+  mysqlGroupReplication?: Omit<MysqlGroupReplicationOptions, 'addressMode'>;
   redisCluster?: Omit<RedisClusterOptions, 'addressMode'>;
   postgresReplication?: Omit<PostgresReplicationOptions, 'addressMode'>;
   redisReplication?: Omit<RedisReplicationOptions, 'addressMode'>;
@@ -48,6 +54,7 @@ export function controllers(options: OperatorOptions = {}): ControllerRegistrati
   const all: ControllerRegistration[] = [
     musicServiceController({ ...options.musicService, addressMode }),
     mysqlReplicationController({ ...options.mysqlReplication, addressMode }),
+    mysqlGroupReplicationController({ ...options.mysqlGroupReplication, addressMode }),
     redisClusterController({ ...options.redisCluster, addressMode }),
     postgresReplicationController({ ...options.postgresReplication, addressMode }),
     redisReplicationController({ ...options.redisReplication, addressMode }),
