@@ -233,19 +233,23 @@ async function reconcileOne(
     if (ready) {
       conditions = setCondition(conditions, topologyReadyCondition(skipped, generation));
     } else {
-      const reason =
-        problem && problem.reason !== 'SyncTopologyFailed'
-          ? problem.reason
-          : unreachableCode === 'ERR_MYSQL_CONNECT_FAILED'
-            ? 'NodeUnreachable'
-            : unreachableCode === 'ERR_MYSQL_ACCESS_DENIED'
-              ? 'AccessDenied'
-              : 'SyncTopologyFailed';
+      // a refusal says what the members are; else a member we cannot reach (named by host) is the first thing to
+      // fix — a held bootstrap or a member out of the group follow from it
+      const refusal = plan.refused ? problem : undefined;
+      const connectReason =
+        unreachableCode === 'ERR_MYSQL_CONNECT_FAILED'
+          ? 'NodeUnreachable'
+          : unreachableCode === 'ERR_MYSQL_ACCESS_DENIED'
+            ? 'AccessDenied'
+            : unreachableCode
+              ? 'SyncTopologyFailed'
+              : undefined;
+      const reason = refusal?.reason ?? connectReason ?? problem?.reason ?? 'SyncTopologyFailed';
       const message = [
-        ...(problem && problem.reason !== 'SyncTopologyFailed' ? [problem.message] : []),
+        ...(refusal ? [refusal.message] : []),
         ...(failed ? [failed.message ?? failed.code ?? 'step failed'] : []),
         ...problems,
-        ...(problem && problem.reason === 'SyncTopologyFailed' ? [problem.message] : []),
+        ...(problem && !refusal ? [problem.message] : []),
       ].join('; ');
       topologyFailed(reason, message);
     }
