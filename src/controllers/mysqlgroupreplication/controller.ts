@@ -241,8 +241,8 @@ async function reconcileOne(
           ? 'NodeUnreachable'
           : unreachableCode === 'ERR_MYSQL_ACCESS_DENIED'
             ? 'AccessDenied'
-            : unreachableCode
-              ? 'SyncTopologyFailed'
+            : unreachableCode || Object.keys(missing).length
+              ? 'NodeUnreachable'
               : undefined;
       const reason = refusal?.reason ?? connectReason ?? problem?.reason ?? 'SyncTopologyFailed';
       const message = [
