@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
+import { parse } from 'yaml';
 import { installCrds } from '../../src/apis/install.ts';
 import type { MysqlReplication } from '../../src/apis/mysqlreplication.ts';
 import type { ProxysqlSync } from '../../src/apis/proxysqlsync.ts';
@@ -143,9 +144,28 @@ test('ProxysqlSync samples on real MariaDB pods: unreachable ProxySQL named, acc
   const userNow = cond(recovered, 'UserReady')!;
   assert.match(
     userNow.message,
-    new RegExp(`^${expected} account\\(s\\) read from the source; ProxySQL proxysql-node-0 `),
+    new RegExp(`^${expected} account\\(s\\) read from source ${NODES[0]}; ProxySQL proxysql-node-0 `),
   );
   assert.equal(cond(recovered, 'ServerReady')?.reason, 'ProxysqlUnreachable');
+
+  // the seed's switchover of the MysqlReplication: the next pass reads from (and would route writes to) the new
+  // source — ProxySQL's side of it is the unit-tested plan (a switchover moves the servers only)
+  const patch = parse(await readFile(join(SAMPLES, 'compose-mysqlreplication-switchover-patch.yaml'), 'utf8'));
+  const switchedAt = Date.now();
+  await custom.patchNamespacedCustomObject(
+    { group: GROUP, version: 'v1alpha1', namespace: ns, plural: 'mysqlreplications', name: MR, body: patch },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  const newSource = (patch as { spec: { source: { name: string } } }).spec.source.name;
+  await eventually(
+    `ProxysqlSync follows the switchover to ${newSource}`,
+    async () => new RegExp(`read from source ${newSource};`).test(cond(await getPs(), 'UserReady')?.message ?? ''),
+    60_000,
+    100,
+  );
+  const mrNow = await get<MysqlReplication>('mysqlreplications', MR);
+  assert.equal(mrNow.status?.topology?.[newSource]?.role, 'Source');
+  console.log(`# switchover to ${newSource} reflected in ProxysqlSync ${Date.now() - switchedAt} ms after the patch`);
 
   // still unreachable: retried, with backoff capped at the resync interval, and no write to the CR when nothing
   // changed (the condition keeps its transition time)

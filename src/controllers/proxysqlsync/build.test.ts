@@ -83,13 +83,13 @@ test('conditions: an unreachable ProxySQL fails both with its host named; unread
     code: 'ERR_PROXYSQL_CONNECT_FAILED',
     problem: 'ProxySQL proxysql-0 (proxysql-0.ns.svc:6032): connect ECONNREFUSED',
   };
-  const [server, user] = syncConditions({ outcomes: { 'proxysql-0': down }, accountCount: 2 }, 4);
+  const [server, user] = syncConditions({ outcomes: { 'proxysql-0': down }, accountCount: 2, source: 'db-1' }, 4);
   assert.equal(server.status, 'False');
   assert.equal(server.reason, 'ProxysqlUnreachable');
   assert.match(server.message, /proxysql-0\.ns\.svc:6032/);
   assert.equal(server.observedGeneration, 4);
   assert.equal(user.reason, 'ProxysqlUnreachable');
-  assert.match(user.message, /^2 account\(s\) read from the source; /);
+  assert.match(user.message, /^2 account\(s\) read from source db-1; /);
   const up = { reached: true, serversSynced: true, usersSynced: false, users: [], statements: 0 };
   const [s2, u2] = syncConditions(
     { outcomes: { 'proxysql-0': up }, accounts: { reason: 'SourceAccessDenied', message: 'denied' } },

@@ -148,6 +148,8 @@ export function syncConditions(
         accounts?: { reason: string; message: string };
         /** how many accounts were read, for the message */
         accountCount?: number;
+        /** the source they were read from (the MysqlReplication's read-write pod): a switchover shows here */
+        source?: string;
       },
   generation: number | undefined,
 ): Condition[] {
@@ -190,13 +192,13 @@ export function syncConditions(
           'UserReady',
           false,
           reasonOfCode(notSynced[0][1].code),
-          `${input.accountCount ?? 0} account(s) read from the source; ${notSynced.map(([n, o]) => o.problem ?? `${n}: users not synced`).join('; ')}`,
+          `${input.accountCount ?? 0} account(s) read from source ${input.source ?? '?'}; ${notSynced.map(([n, o]) => o.problem ?? `${n}: users not synced`).join('; ')}`,
         )
       : c(
           'UserReady',
           true,
           'SyncUserSucceed',
-          `${input.accountCount ?? 0} user(s) synced on ${all.length} ProxySQL instance(s)`,
+          `${input.accountCount ?? 0} user(s) from source ${input.source ?? '?'} synced on ${all.length} ProxySQL instance(s)`,
         );
   }
   return [server, user];

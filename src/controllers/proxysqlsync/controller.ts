@@ -270,6 +270,9 @@ async function reconcileOne(
   );
   return report(
     outcomes,
-    syncConditions({ outcomes, accounts: accountsProblem, accountCount: accounts?.length }, generation),
+    syncConditions(
+      { outcomes, accounts: accountsProblem, accountCount: accounts?.length, source: routing.source.name },
+      generation,
+    ),
   );
 }
