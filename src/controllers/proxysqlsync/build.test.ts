@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { MysqlReplication } from '../../apis/mysqlreplication.ts';
 import type { ProxysqlSync } from '../../apis/proxysqlsync.ts';
 import { NAME_LABEL, READONLY_LABEL } from '../mysqlreplication/build.ts';
-import { adminAddresses, routingOf, syncConditions } from './build.ts';
+import { adminAddresses, routingOf, syncConditions, topologyStatus } from './build.ts';
 
 const ps = {
   apiVersion: 'upm.syntropycloud.io/v1alpha1',
@@ -99,4 +99,20 @@ test('conditions: an unreachable ProxySQL fails both with its host named; unread
   assert.deepEqual([u2.status, u2.reason], ['False', 'SourceAccessDenied']);
   const [s3, u3] = syncConditions({ outcomes: { 'proxysql-0': { ...up, usersSynced: true } }, accountCount: 1 }, 4);
   assert.deepEqual([s3.reason, u3.reason], ['SyncServerSucceed', 'SyncUserSucceed']);
+});
+
+test('status per ProxySQL: synced and users; a node not contacted this pass has no Healthy/Failed verdict', () => {
+  const base = { serversSynced: false, usersSynced: false, users: [], statements: 0 };
+  assert.deepEqual(
+    topologyStatus({
+      a: { ...base, reached: true, serversSynced: true, usersSynced: true, users: ['app'] },
+      b: { ...base, reached: false },
+      c: { ...base, reached: false, untouched: true },
+    }),
+    {
+      a: { synced: true, users: ['app'], status: 'Healthy' },
+      b: { synced: false, users: [], status: 'Failed' },
+      c: { synced: false, users: [] },
+    },
+  );
 });

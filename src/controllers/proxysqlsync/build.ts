@@ -97,6 +97,8 @@ export function routingOf(
 export interface InstanceOutcome {
   /** the admin interface answered */
   reached: boolean;
+  /** not contacted this pass (credentials or the MysqlReplication held the pass): its status is unknown */
+  untouched?: boolean;
   /** servers and hostgroups match (after this pass's writes) */
   serversSynced: boolean;
   /** users match the source's accounts (false when the accounts could not be read) */
@@ -118,7 +120,7 @@ export function topologyStatus(outcomes: Record<string, InstanceOutcome>) {
       {
         synced: o.serversSynced && o.usersSynced,
         users: o.users,
-        status: o.reached ? ('Healthy' as const) : ('Failed' as const),
+        ...(o.untouched ? {} : { status: o.reached ? ('Healthy' as const) : ('Failed' as const) }),
       },
     ]),
   );

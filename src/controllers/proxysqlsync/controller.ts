@@ -123,7 +123,15 @@ async function reconcileOne(
     Object.fromEntries(
       nodes.map((n) => [
         n.name,
-        { reached: false, serversSynced: false, usersSynced: false, users: [], statements: 0, problem },
+        {
+          reached: false,
+          untouched: true,
+          serversSynced: false,
+          usersSynced: false,
+          users: [],
+          statements: 0,
+          problem,
+        },
       ]),
     );
   const blocked = async (reason: string, message: string) => {
