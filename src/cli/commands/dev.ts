@@ -17,7 +17,14 @@ import { registerStatecraftMetrics } from '../../observe/metrics.ts';
 import { Manager } from '../../runtime/index.ts';
 import { type Command, UserError } from '../command.ts';
 import { type FixtureCredentials, sampleFixtures } from '../dev/sampleFixtures.ts';
-import { type KubeObject, podProblem, type SampleState, sampleState, stateLine } from '../dev/sampleStatus.ts';
+import {
+  CANNOT_RUN_HERE,
+  type KubeObject,
+  podProblem,
+  type SampleState,
+  sampleState,
+  stateLine,
+} from '../dev/sampleStatus.ts';
 import { databaseEndpoints, nextSteps, type SummaryRow, summaryTable } from '../dev/summary.ts';
 
 const run = promisify(execFile);
@@ -222,6 +229,8 @@ export const devCommand: Command = {
     const watched = samples.filter((s) => hasController(s.kind as string));
     const kinds = [...new Set(watched.map((s) => (s.kind as string).toLowerCase()))];
     const keys = new Set(watched.map(describe));
+    // the kinds whose servers cannot run here report their False condition; nobody waits for them
+    const awaited = watched.filter((s) => !CANNOT_RUN_HERE[s.kind as string]);
     const convergedAt = new Map<string, number>();
     const current = new Map<string, { state: SampleState; object: KubeObject }>();
     const shown = new Map<string, string>();
@@ -272,9 +281,9 @@ export const devCommand: Command = {
       for (const until = Date.now() + ms; !stop && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
     };
     console.log(
-      `waiting for ${watched.length} samples to converge (at most ${Math.round(timeout)} s; Ctrl-C stops the operator)`,
+      `waiting for ${awaited.length} samples to converge (at most ${Math.round(timeout)} s; Ctrl-C stops the operator)`,
     );
-    const allConverged = () => watched.every((s) => current.get(describe(s))?.state.converged);
+    const allConverged = () => awaited.every((s) => current.get(describe(s))?.state.converged);
     const deadline = applied + timeout * 1000;
     while (!stop) {
       await pollReporting();
@@ -285,11 +294,11 @@ export const devCommand: Command = {
     // the finish line
     const ok = allConverged();
     const elapsed = ((Date.now() - applied) / 1000).toFixed(1);
-    const missing = watched.filter((s) => !current.get(describe(s))?.state.converged).map(describe);
+    const missing = awaited.filter((s) => !current.get(describe(s))?.state.converged).map(describe);
     console.log('');
     console.log(
       ok
-        ? `all ${watched.length} samples converged in ${elapsed} s`
+        ? `all ${awaited.length} samples converged in ${elapsed} s`
         : `${stop ? 'stopped' : 'timed out'} after ${elapsed} s; not converged: ${missing.join(', ')}`,
     );
     const rows: SummaryRow[] = samples.map((s) => {
@@ -299,6 +308,16 @@ export const devCommand: Command = {
         return { kind, name: nameOf(s), state: 'no controller yet', converged: false, noController: true };
       }
       const st = current.get(key)?.state;
+      if (CANNOT_RUN_HERE[kind]) {
+        const why = CANNOT_RUN_HERE[kind];
+        return {
+          kind,
+          name: nameOf(s),
+          state: st ? `${stateLine(st)} (${why})` : why,
+          converged: false,
+          cannotRunHere: true,
+        };
+      }
       const at = convergedAt.get(key);
       return {
         kind,

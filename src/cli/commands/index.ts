@@ -45,6 +45,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./status.ts')).statusCommand,
   },
   {
+    name: 'ui',
+    summary: 'serve the live web view of every Statecraft CR (topology diagrams) against the current kubeconfig',
+    load: async () => (await import('./ui.ts')).uiCommand,
+  },
+  {
     name: 'run',
     summary: 'run the operator (all controllers) against the current kubeconfig or in-cluster config',
     load: async () => (await import('./run.ts')).runCommand,

@@ -16,6 +16,8 @@ export interface SummaryRow {
   seconds?: number;
   /** the kind has a CRD but no controller yet */
   noController?: boolean;
+  /** the kind's servers cannot run here (sampleStatus.ts CANNOT_RUN_HERE): reported, never waited for */
+  cannotRunHere?: boolean;
 }
 
 export function summaryTable(rows: SummaryRow[]): string[] {
@@ -25,7 +27,11 @@ export function summaryTable(rows: SummaryRow[]): string[] {
       r.kind,
       r.name,
       r.state,
-      r.noController ? '-' : r.converged && r.seconds !== undefined ? `${r.seconds.toFixed(1)} s` : 'not yet',
+      r.noController || r.cannotRunHere
+        ? '-'
+        : r.converged && r.seconds !== undefined
+          ? `${r.seconds.toFixed(1)} s`
+          : 'not yet',
     ]),
   ];
   const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i].length)));
