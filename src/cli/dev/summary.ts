@@ -51,7 +51,7 @@ export interface DatabaseEndpoint {
 }
 
 interface PodLike {
-  metadata?: { name?: string; namespace?: string };
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
   status?: { podIP?: string };
   spec?: { containers?: { ports?: { containerPort?: number }[] }[] };
 }
@@ -62,7 +62,8 @@ const secretValue = (ns: string, secret: string, key: string) =>
 /**
  * Where each sample's databases answer from this machine: their pods' IPs (the local cluster has no Service
  * proxy), with the user and how to read its password. The MysqlReplication pods are dev's fixtures (root password
- * in their init Secret); MusicService's are its StatefulSets (root password in `{name}-db-root`).
+ * in their init Secret); MusicService's are its StatefulSets (root password in `{name}-db-root`); a MySQL's is its
+ * Deployment's pod (the tutorial's login: databaseUser, password in `mysql-secret-{name}`).
  */
 export function databaseEndpoints(samples: KubeObject[], pods: PodLike[]): DatabaseEndpoint[] {
   const out: DatabaseEndpoint[] = [];
@@ -102,6 +103,18 @@ export function databaseEndpoints(samples: KubeObject[], pods: PodLike[]): Datab
         const role = p.metadata!.name!.startsWith(`${names.dbMaster}-`) ? 'primary' : 'replica';
         add(owner, role, p, 'root', secretValue(ns, names.rootSecret, 'password'));
       }
+    }
+    if (s.kind === 'MySQL') {
+      const name = s.metadata!.name!;
+      const user = (s.spec as { databaseUser?: string }).databaseUser ?? 'root';
+      const mine = pods.filter(
+        (p) =>
+          p.metadata?.namespace === ns &&
+          p.status?.podIP &&
+          p.metadata.labels?.app === 'mysql' &&
+          p.metadata.labels['mysql-instance'] === name,
+      );
+      for (const p of mine) add(owner, 'server', p, user, secretValue(ns, `mysql-secret-${name}`, 'password'));
     }
   }
   return out;
