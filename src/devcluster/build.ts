@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -307,15 +308,28 @@ export async function ensureNetworkBinaries(progress: Progress = () => {}): Prom
   return { coredns, kubeProxy };
 }
 
-const corednsPath = () => join(binDir('coredns', COREDNS_VERSION), 'coredns');
+const corednsBuildKey = () =>
+  `${COREDNS_VERSION}-${createHash('sha256').update(COREDNS_PLUGINS.join(',')).digest('hex').slice(0, 8)}`;
+const corednsPath = () => join(binDir('coredns', corednsBuildKey()), 'coredns');
 const kubeProxyPath = () => join(binDir('kube-proxy', KUBERNETES_VERSION), 'kube-proxy');
 
 /**
  * CoreDNS's own main links every plugin (cloud DNS providers and their SDKs included). The cluster needs a few, so a
  * wrapper module with its own main imports only those and lists them as the directives, which is how CoreDNS is
- * meant to be trimmed; coremain then runs it as usual.
+ * meant to be trimmed; coremain then runs it as usual. The list is in the order of CoreDNS's plugin.cfg (the order
+ * plugins handle a query), and part of the cache key: another list builds another binary.
  */
-export const COREDNS_PLUGINS = ['errors', 'log', 'health', 'ready', 'hosts', 'kubernetes', 'cache', 'loadbalance'];
+export const COREDNS_PLUGINS = [
+  'bind',
+  'ready',
+  'health',
+  'errors',
+  'log',
+  'loadbalance',
+  'cache',
+  'hosts',
+  'kubernetes',
+];
 
 export function corednsMain(plugins: string[] = COREDNS_PLUGINS): string {
   return [
@@ -339,8 +353,8 @@ export function corednsMain(plugins: string[] = COREDNS_PLUGINS): string {
 
 function ensureCoreDns(progress: Progress): Promise<string | undefined> {
   const bin = corednsPath();
-  const work = join(cacheDir(), 'build', `coredns-${COREDNS_VERSION}`);
-  return buildOnce('coredns', COREDNS_VERSION, bin, progress, async (log, meter) => {
+  const work = join(cacheDir(), 'build', `coredns-${corednsBuildKey()}`);
+  return buildOnce('coredns', corednsBuildKey(), bin, progress, async (log, meter) => {
     await writeFile(join(work, 'go.mod'), 'module statecraft.local/corednsbuild\n\ngo 1.25\n');
     await writeFile(join(work, 'main.go'), corednsMain());
     await go(['get', `github.com/coredns/coredns@${COREDNS_VERSION}`], work, log);

@@ -8,7 +8,14 @@ import { LOCAL_NODE_NAME } from './agent/node.ts';
 import { steeringObjects } from './agent/steering.ts';
 import { type Binaries, ensureBinaries, ensureNetworkBinaries, type Progress } from './build.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
-import { networkFile, podNetworkRequested, prepareClusterNetwork, startCoreDns } from './network/cluster-network.ts';
+import {
+  networkFile,
+  podNetworkRequested,
+  prepareClusterNetwork,
+  startApiRelay,
+  startCoreDns,
+  startKubeProxy,
+} from './network/cluster-network.ts';
 import { teardownNetwork } from './network/host.ts';
 import type { ClusterNetwork } from './network/plan.ts';
 import { type ClientName, ensurePki, type Pki } from './pki.ts';
@@ -268,8 +275,13 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
 
     await kubectlApply(binaries.kubectl, state.kubeconfig, [...clusterBaseObjects(), ...steeringObjects()]);
     if (state.network && networkBins) {
-      progress('starting coredns');
+      progress('starting coredns, the API relay and kube-proxy');
       processes.push(await startCoreDns(dir, state.network, networkBins, state.kubeconfig));
+      await save();
+      const relay = await startApiRelay(dir, state.network, ports.apiserver, state.kubeconfig);
+      processes.push(relay.process);
+      await save();
+      processes.push(await startKubeProxy(dir, state.network, networkBins, relay.kubeconfig, LOCAL_NODE_NAME));
       await save();
     }
     for (const [node, component] of [

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { type ClusterState, clusterDown, clusterUp } from '../../src/devcluster/cluster.ts';
-import { networkLeftovers } from '../../src/devcluster/network/host.ts';
+import { networkLeftovers, nftTables } from '../../src/devcluster/network/host.ts';
 import { podLinkNames, slotOfPodIp } from '../../src/devcluster/network/plan.ts';
 import { isOurs, processesMentioning } from '../../src/devcluster/processes.ts';
 import { kubectlFor } from '../support/cluster.ts';
@@ -118,7 +118,51 @@ test('pod network: pods in their own namespaces, endpoints, cluster DNS, replica
     ).trim();
     assert.equal(await resolveIn('mdb-1', 'mariadb'), clusterIp, 'Service name resolves to its ClusterIP');
     const resolv = await kubectl(['exec', '-n', ns, 'mdb-1', '--', 'cat', '/etc/resolv.conf']);
-    assert.match(resolv, new RegExp(`nameserver ${net.gateway.replace(/\./g, '\\.')}`));
+    assert.match(resolv, new RegExp(`nameserver ${net.hostIp.replace(/\./g, '\\.')}`));
+  });
+
+  await t.test('a ClusterIP Service answers from inside a pod and from the host (kube-proxy)', async () => {
+    const clusterIp = (
+      await kubectl(['get', 'service', 'mariadb', '-n', ns, '-o', 'jsonpath={.spec.clusterIP}'])
+    ).trim();
+    assert.ok(clusterIp.startsWith(`10.${net.octet}.`), `ClusterIP ${clusterIp} from the cluster's Service range`);
+    const fromPod = await eventually(
+      'SELECT through the Service from pod mdb-2',
+      async () =>
+        (
+          await kubectl([
+            'exec',
+            '-n',
+            ns,
+            'mdb-2',
+            '--',
+            'mariadb',
+            '-h',
+            'mariadb',
+            '-uroot',
+            `-p${PASSWORD}`,
+            '-N',
+            '-e',
+            'SELECT @@hostname',
+          ]).catch(() => '')
+        ).trim() || false,
+      30_000,
+      500,
+    );
+    assert.match(fromPod, /^mdb-[012]$/);
+    const seen = new Set<string>();
+    for (let i = 0; i < 12 && seen.size < 2; i++) {
+      const conn = await connect(clusterIp);
+      const [rows] = (await conn.query('SELECT @@hostname AS h')) as unknown as [{ h: string }[]];
+      seen.add(rows[0].h);
+      await conn.end();
+    }
+    assert.ok(seen.size >= 2, `the host reaches more than one endpoint through the ClusterIP: ${[...seen]}`);
+    const tables = await nftTables(net.routerNetns);
+    assert.ok(
+      tables.some((t) => t.includes('kube-proxy')),
+      `kube-proxy's table in the router namespace: ${tables}`,
+    );
   });
 
   await t.test("a replica with MASTER_HOST='<headless name>' replicates", async () => {

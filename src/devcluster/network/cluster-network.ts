@@ -1,9 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
 import type { NetworkBinaries } from '../build.ts';
 import { freePort, type StartedProcess, startDetached, waitFor } from '../processes.ts';
-import { ensureBridge, routedOctets, teardownNetwork } from './host.ts';
+import { ensureBridge, nftTables, routedOctets, teardownNetwork } from './host.ts';
 import { type ClusterNetwork, chooseOctet, clusterNetwork, renderCorefile } from './plan.ts';
+
+const API_RELAY = resolve(dirname(fileURLToPath(import.meta.url)), 'api-relay.ts');
 
 /** `cluster up --pod-network`, or STATECRAFT_POD_NETWORK=1 for every cluster a process starts (tests). */
 export function podNetworkRequested(option: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -18,7 +22,8 @@ export const networkFile = (dir: string) => join(dir, 'network.json');
  * free, otherwise one no link of this machine routes yet (another cluster's bridge). Then the bridge.
  */
 export async function prepareClusterNetwork(dir: string, previous?: ClusterNetwork): Promise<ClusterNetwork> {
-  if (previous) await teardownNetwork(previous); // what a crashed run left: start from nothing
+  // what a crashed run left (found by the directory's names, whatever the octet): start from nothing
+  await teardownNetwork(previous ?? clusterNetwork(dir, 0));
   const taken = await routedOctets();
   const octet = previous && !taken.has(previous.octet) ? previous.octet : chooseOctet(dir, taken);
   const net = clusterNetwork(dir, octet);
@@ -52,4 +57,78 @@ export async function startCoreDns(
   const p = startDetached('coredns', bins.coredns, [`-conf=${corefile}`], log);
   await waitFor('coredns', async () => (await fetch(`http://127.0.0.1:${readyPort}/ready`)).ok, 60_000, `see ${log}`);
   return p;
+}
+
+/**
+ * The API server for clients in the cluster's namespaces: a relay on the host's link address (the API server
+ * itself listens on 127.0.0.1), and a kubeconfig that goes through it yet still verifies the server as 127.0.0.1.
+ */
+export async function startApiRelay(
+  dir: string,
+  net: ClusterNetwork,
+  apiserverPort: number,
+  adminKubeconfig: string,
+): Promise<{ process: StartedProcess; kubeconfig: string }> {
+  const log = join(dir, 'logs', 'api-relay.log');
+  const p = startDetached(
+    'api-relay',
+    process.execPath,
+    [API_RELAY, `--listen=${net.hostIp}:${apiserverPort}`, `--target=127.0.0.1:${apiserverPort}`],
+    log,
+  );
+  const config = parse(await readFile(adminKubeconfig, 'utf8')) as {
+    clusters: { cluster: Record<string, string> }[];
+  };
+  for (const c of config.clusters) {
+    c.cluster.server = `https://${net.hostIp}:${apiserverPort}`;
+    c.cluster['tls-server-name'] = '127.0.0.1';
+  }
+  const kubeconfig = join(dir, 'pki', 'pod-network.kubeconfig');
+  await writeFile(kubeconfig, stringify(config), { mode: 0o600 });
+  return { process: p, kubeconfig };
+}
+
+/**
+ * kube-proxy (nftables mode) in the router namespace: it programs ClusterIP Services there, where both pods'
+ * traffic (through their gateway) and the host's (through its route to the Service range) pass. masquerade-all:
+ * a pod reaching a Service whose endpoint is on the same bridge gets the reply back through the router, where the
+ * translation is undone. Resolves once its table is there.
+ */
+export async function startKubeProxy(
+  dir: string,
+  net: ClusterNetwork,
+  bins: NetworkBinaries,
+  kubeconfig: string,
+  nodeName: string,
+): Promise<StartedProcess> {
+  const log = join(dir, 'logs', 'kube-proxy.log');
+  const p = startDetached(
+    'kube-proxy',
+    'ip',
+    [
+      'netns',
+      'exec',
+      net.routerNetns,
+      bins.kubeProxy,
+      `--kubeconfig=${kubeconfig}`,
+      '--proxy-mode=nftables',
+      `--hostname-override=${nodeName}`,
+      `--cluster-cidr=${net.podCidr}`,
+      '--masquerade-all',
+      '--conntrack-max-per-core=0',
+      '--metrics-bind-address=127.0.0.1:10249',
+      '--healthz-bind-address=127.0.0.1:10256',
+      '--v=1',
+    ],
+    log,
+  );
+  // `ip netns exec` execs kube-proxy: the pid runs kube-proxy, which is what `down` must recognise
+  const started = { ...p, command: bins.kubeProxy };
+  await waitFor(
+    'kube-proxy',
+    async () => (await nftTables(net.routerNetns)).some((t) => t.includes('kube-proxy')),
+    60_000,
+    `see ${log}`,
+  );
+  return started;
 }

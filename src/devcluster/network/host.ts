@@ -26,18 +26,34 @@ export async function routedOctets(): Promise<Set<number>> {
   return new Set([...out.matchAll(/^10\.(\d+)\./gm)].map((m) => Number(m[1])));
 }
 
-/** The cluster's bridge with the gateway address, up (idempotent). */
+/**
+ * The cluster's router namespace (lo up, forwarding on), the bridge in it with the gateway address, the link to the
+ * host (veth pair, a /30) and the host's routes to the pod and Service ranges through it. Created from nothing:
+ * call teardownNetwork first when a previous run may have left some of it.
+ */
 export async function ensureBridge(net: ClusterNetwork): Promise<void> {
-  if (!(await linkExists(net.bridge))) await ip('link', 'add', net.bridge, 'type', 'bridge');
-  const addrs = await ip('-4', 'addr', 'show', 'dev', net.bridge);
-  if (!addrs.includes(`inet ${net.gateway}/`)) await ip('addr', 'add', `${net.gateway}/17`, 'dev', net.bridge);
-  await ip('link', 'set', net.bridge, 'up');
+  const r = net.routerNetns;
+  await ip('netns', 'add', r);
+  await ip('-n', r, 'link', 'set', 'lo', 'up');
+  await ip('-n', r, 'link', 'add', net.bridge, 'type', 'bridge');
+  await ip('-n', r, 'addr', 'add', `${net.gateway}/17`, 'dev', net.bridge);
+  await ip('-n', r, 'link', 'set', net.bridge, 'up');
+  await ip('link', 'add', net.uplink, 'type', 'veth', 'peer', 'name', 'uplink', 'netns', r);
+  await ip('addr', 'add', `${net.hostIp}/30`, 'dev', net.uplink);
+  await ip('link', 'set', net.uplink, 'up');
+  await ip('-n', r, 'addr', 'add', `${net.routerIp}/30`, 'dev', 'uplink');
+  await ip('-n', r, 'link', 'set', 'uplink', 'up');
+  await ip('-n', r, 'route', 'add', 'default', 'via', net.hostIp);
+  // forwarding in the router namespace only (a per-namespace setting): the host itself forwards nothing
+  await run('ip', ['netns', 'exec', r, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+  await ip('route', 'add', net.podCidr, 'via', net.routerIp, 'dev', net.uplink);
+  await ip('route', 'add', net.serviceCidr, 'via', net.routerIp, 'dev', net.uplink);
 }
 
 /**
  * A pod's sandbox network: namespace `netns` with lo up and eth0 (one end of a veth pair whose other end joins the
- * bridge) holding the pod IP, default route via the gateway; resolv.conf and hosts for `ip netns exec`. Whatever a
- * previous run left under the same names is replaced, so an agent restart re-creates it cleanly.
+ * bridge in the router namespace) holding the pod IP, default route via the gateway; resolv.conf and hosts for
+ * `ip netns exec`. Whatever a previous run left under the same names is replaced, so an agent restart re-creates it.
  */
 export async function attachPod(
   net: ClusterNetwork,
@@ -45,10 +61,11 @@ export async function attachPod(
   files: { resolvConf: string; hosts: string },
 ): Promise<string> {
   const { netns, hostVeth } = podLinkNames(net, slot);
+  const r = net.routerNetns;
   await detachPod(net, slot);
   await ip('netns', 'add', netns);
-  await ip('link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
-  await ip('link', 'set', hostVeth, 'master', net.bridge, 'up');
+  await ip('-n', r, 'link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
+  await ip('-n', r, 'link', 'set', hostVeth, 'master', net.bridge, 'up');
   await ip('-n', netns, 'link', 'set', 'lo', 'up');
   await ip('-n', netns, 'addr', 'add', `${podIpOfSlot(net, slot)}/17`, 'dev', 'eth0');
   await ip('-n', netns, 'link', 'set', 'eth0', 'up');
@@ -65,31 +82,49 @@ export async function writePodFiles(netns: string, files: { resolvConf: string; 
   await writeFile(join(etc, 'hosts'), files.hosts);
 }
 
-/** Removes a pod's namespace (its eth0 and so the veth pair go with it), host veth end and files. */
+/** Removes a pod's namespace (its eth0 and so the veth pair go with it), the router's veth end and the files. */
 export async function detachPod(net: ClusterNetwork, slot: number): Promise<void> {
   const { netns, hostVeth } = podLinkNames(net, slot);
   if (existsSync(join(NETNS_RUN, netns))) await ip('netns', 'delete', netns);
-  if (await linkExists(hostVeth)) await ip('link', 'delete', hostVeth);
+  if (await linkExists(hostVeth, net.routerNetns)) await ip('-n', net.routerNetns, 'link', 'delete', hostVeth);
   await rm(join(NETNS_ETC, netns), { recursive: true, force: true });
 }
 
-/** Every namespace, link, route and file of this cluster's network that exists right now. */
+/**
+ * Every namespace, link, route, nftables table and file of this cluster's network that exists on the host right
+ * now (what is inside the namespaces goes with them).
+ */
 export async function networkLeftovers(net: ClusterNetwork): Promise<string[]> {
   const left: string[] = [];
   for (const ns of await listDir(NETNS_RUN)) if (ns.startsWith(net.netnsPrefix)) left.push(`netns ${ns}`);
   for (const f of await listDir(NETNS_ETC)) if (f.startsWith(net.netnsPrefix)) left.push(`file ${NETNS_ETC}/${f}`);
   const links = await ip('-o', 'link', 'show');
   for (const m of links.matchAll(/^\d+: ([^:@\s]+)/gm)) {
-    if (m[1] === net.bridge || m[1].startsWith(net.vethPrefix)) left.push(`link ${m[1]}`);
+    if ([net.bridge, net.uplink].includes(m[1]) || m[1].startsWith(net.vethPrefix)) left.push(`link ${m[1]}`);
   }
   const routes = await ip('-4', 'route', 'show');
-  for (const line of routes.split('\n')) if (line.includes(`dev ${net.bridge} `)) left.push(`route ${line.trim()}`);
+  for (const line of routes.split('\n')) {
+    if (line.includes(`dev ${net.uplink}`) || line.startsWith(`10.${net.octet}.`)) left.push(`route ${line.trim()}`);
+  }
+  for (const table of await nftTables()) left.push(`host nftables table ${table}`);
   return left;
+}
+
+/** nftables tables of the host namespace (the cluster makes none there: kube-proxy's live in the router's). */
+export async function nftTables(netns?: string): Promise<string[]> {
+  try {
+    const argv = netns ? ['ip', 'netns', 'exec', netns, 'nft', 'list', 'tables'] : ['nft', 'list', 'tables'];
+    const { stdout } = await run(argv[0], argv.slice(1));
+    return stdout.split('\n').filter((l) => l.startsWith('table ') && (netns || l.includes('kube-proxy')));
+  } catch {
+    return [];
+  }
 }
 
 /**
  * Removes everything of this cluster's network, found by its names (not by what the agent remembers, so a crashed
- * agent leaves nothing behind either): pod namespaces and their files, veths, the bridge and with it its route.
+ * agent leaves nothing behind either): pod namespaces and their files, the router namespace (the bridge, veths and
+ * kube-proxy's nftables table go with it), the host's end of the link and with it the routes.
  */
 export async function teardownNetwork(net: ClusterNetwork): Promise<void> {
   for (const ns of await listDir(NETNS_RUN)) {
@@ -98,16 +133,12 @@ export async function teardownNetwork(net: ClusterNetwork): Promise<void> {
   for (const f of await listDir(NETNS_ETC)) {
     if (f.startsWith(net.netnsPrefix)) await rm(join(NETNS_ETC, f), { recursive: true, force: true });
   }
-  const links = await ip('-o', 'link', 'show');
-  for (const m of links.matchAll(/^\d+: ([^:@\s]+)/gm)) {
-    if (m[1].startsWith(net.vethPrefix)) await ip('link', 'delete', m[1]).catch(() => {});
-  }
-  if (await linkExists(net.bridge)) await ip('link', 'delete', net.bridge);
+  for (const link of [net.uplink, net.bridge]) if (await linkExists(link)) await ip('link', 'delete', link);
 }
 
-async function linkExists(name: string): Promise<boolean> {
+async function linkExists(name: string, netns?: string): Promise<boolean> {
   try {
-    await run('ip', ['link', 'show', 'dev', name]);
+    await run('ip', [...(netns ? ['-n', netns] : []), 'link', 'show', 'dev', name]);
     return true;
   } catch {
     return false;

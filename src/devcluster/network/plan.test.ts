@@ -22,7 +22,9 @@ describe('cluster pod network plan', () => {
     assert.ok(podLinkNames(a, MAX_POD_SLOT).hostVeth.length <= 15);
     assert.equal(a.gateway, `10.${a.octet}.0.1`);
     assert.equal(a.podCidr, `10.${a.octet}.0.0/17`);
-    assert.equal(a.serviceCidr, `10.${a.octet}.128.0/17`);
+    assert.equal(a.serviceCidr, `10.${a.octet}.128.0/18`);
+    assert.ok(a.uplink.length <= 15);
+    assert.equal(a.hostIp, `10.${a.octet}.255.254`);
   });
 
   it('skips octets another cluster routes and the reserved ones', () => {
@@ -51,7 +53,7 @@ describe('cluster pod network plan', () => {
     const net = clusterNetwork('/c', 42);
     assert.equal(
       renderResolvConf(net, 'shop'),
-      'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.42.0.1\noptions ndots:5\n',
+      'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.42.255.254\noptions ndots:5\n',
     );
     const hosts = renderPodHosts(
       net,
@@ -61,7 +63,7 @@ describe('cluster pod network plan', () => {
     assert.match(hosts, /^10\.42\.0\.7\tdb-0\.db\.shop\.svc\.cluster\.local\tdb-0$/m);
     assert.match(hosts, /^127\.0\.0\.1\tlocalhost$/m);
     const corefile = renderCorefile(net, { kubeconfig: '/k', readyPort: 9 });
-    assert.match(corefile, /bind 10\.42\.0\.1/);
+    assert.match(corefile, /bind 10\.42\.255\.254/);
     assert.match(corefile, /kubernetes cluster\.local in-addr\.arpa ip6\.arpa \{\n\s+kubeconfig \/k/);
   });
 });

@@ -5,18 +5,29 @@ import { createHash } from 'node:crypto';
  * the cluster directory so that clusters running side by side (the test suite starts several) never share a bridge,
  * a namespace or a subnet. Pure: host.ts creates and removes what this describes.
  *
- * Addresses: the cluster owns 10.<octet>.0.0/16. Pods get 10.<octet>.0.2 - 10.<octet>.127.254 (the /17 below), the
- * bridge (the pods' gateway, where cluster DNS listens) is 10.<octet>.0.1, and ClusterIP Services come from the /17
- * above. All of it lives on this machine only: the bridge has no uplink and the host forwards nothing.
+ * Layout: a router namespace per cluster holds the bridge the pods' veths join (its address 10.<octet>.0.1 is the
+ * pods' gateway) and runs kube-proxy, whose nftables table is then the cluster's own (its name is fixed, so two
+ * clusters could not share one namespace); a veth pair (10.<octet>.255.252/30) links it to the host, which routes
+ * the pod and Service ranges through it. Cluster DNS and the API relay listen on the host end of that link.
+ *
+ * Addresses: the cluster owns 10.<octet>.0.0/16. Pods get 10.<octet>.0.2 - 10.<octet>.127.254 (the /17 below),
+ * ClusterIPs come from 10.<octet>.128.0/18. All of it lives on this machine only: nothing is forwarded off it.
  */
 export interface ClusterNetwork {
   /** 6 hex digits of the cluster directory's hash: the part of every name that says which cluster owns it */
   id: string;
   octet: number;
-  /** the Linux bridge the pods' veths join (≤ 15 characters, as link names must be) */
+  /** the Linux bridge the pods' veths join, in the router namespace (≤ 15 characters, as link names must be) */
   bridge: string;
-  /** the bridge's address: pods' default gateway and the cluster DNS server */
+  /** the bridge's address: pods' default gateway */
   gateway: string;
+  /** the cluster's router namespace: the bridge, forwarding between pods and host, kube-proxy's rules */
+  routerNetns: string;
+  /** host end of the host-router link, and its address: cluster DNS and the API relay listen there */
+  uplink: string;
+  hostIp: string;
+  /** the router's end of that link (the host's next hop to pods and Services) */
+  routerIp: string;
   podCidr: string;
   serviceCidr: string;
   /** network namespaces of this cluster's pods are `<netnsPrefix><slot>` */
@@ -51,8 +62,12 @@ export function clusterNetwork(dir: string, octet: number): ClusterNetwork {
     octet,
     bridge: `scbr${id}`,
     gateway: `10.${octet}.0.1`,
+    routerNetns: `sc${id}-router`,
+    uplink: `scup${id}`,
+    hostIp: `10.${octet}.255.254`,
+    routerIp: `10.${octet}.255.253`,
     podCidr: `10.${octet}.0.0/17`,
-    serviceCidr: `10.${octet}.128.0/17`,
+    serviceCidr: `10.${octet}.128.0/18`,
     netnsPrefix: `sc${id}-`,
     vethPrefix: `scv${id}`,
     domain: 'cluster.local',
@@ -84,7 +99,7 @@ export function podLinkNames(net: ClusterNetwork, slot: number): { netns: string
 /** What a kubelet writes as a ClusterFirst pod's resolv.conf. */
 export function renderResolvConf(net: ClusterNetwork, namespace: string): string {
   const d = net.domain;
-  return `search ${namespace}.svc.${d} svc.${d} ${d}\nnameserver ${net.gateway}\noptions ndots:5\n`;
+  return `search ${namespace}.svc.${d} svc.${d} ${d}\nnameserver ${net.hostIp}\noptions ndots:5\n`;
 }
 
 /**
@@ -107,11 +122,11 @@ export function renderPodHosts(
   ].join('\n');
 }
 
-/** CoreDNS configuration: the kubernetes plugin serves the cluster domain and reverse zones on the gateway address. */
+/** CoreDNS configuration: the kubernetes plugin serves the cluster domain and reverse zones on the host's link address. */
 export function renderCorefile(net: ClusterNetwork, opts: { kubeconfig: string; readyPort: number }): string {
   return [
     `.:53 {`,
-    `    bind ${net.gateway}`,
+    `    bind ${net.hostIp}`,
     '    errors',
     `    ready 127.0.0.1:${opts.readyPort}`,
     `    kubernetes ${net.domain} in-addr.arpa ip6.arpa {`,
