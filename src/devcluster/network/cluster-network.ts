@@ -25,11 +25,23 @@ export async function prepareClusterNetwork(dir: string, previous?: ClusterNetwo
   // what a crashed run left (found by the directory's names, whatever the octet): start from nothing
   await teardownNetwork(previous ?? clusterNetwork(dir, 0));
   const taken = await routedOctets();
-  const octet = previous && !taken.has(previous.octet) ? previous.octet : chooseOctet(dir, taken);
-  const net = clusterNetwork(dir, octet);
-  await ensureBridge(net);
-  await writeFile(networkFile(dir), `${JSON.stringify(net, null, 2)}\n`);
-  return net;
+  let octet = previous && !taken.has(previous.octet) ? previous.octet : chooseOctet(dir, taken);
+  // two clusters starting at the same moment may pick one octet: the second's route then exists already, and it
+  // moves on to the next free one
+  for (let attempt = 1; ; attempt++) {
+    const net = clusterNetwork(dir, octet);
+    try {
+      await ensureBridge(net);
+      await writeFile(networkFile(dir), `${JSON.stringify(net, null, 2)}\n`);
+      return net;
+    } catch (err) {
+      await teardownNetwork(net).catch(() => {});
+      if (attempt >= 5) throw err;
+      taken.add(octet);
+      for (const o of await routedOctets()) taken.add(o);
+      octet = chooseOctet(dir, taken);
+    }
+  }
 }
 
 export async function readClusterNetwork(dir: string): Promise<ClusterNetwork | undefined> {
