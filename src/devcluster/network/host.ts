@@ -86,7 +86,9 @@ export async function writePodFiles(netns: string, files: { resolvConf: string; 
 export async function detachPod(net: ClusterNetwork, slot: number): Promise<void> {
   const { netns, hostVeth } = podLinkNames(net, slot);
   if (existsSync(join(NETNS_RUN, netns))) await ip('netns', 'delete', netns);
-  if (await linkExists(hostVeth, net.routerNetns)) await ip('-n', net.routerNetns, 'link', 'delete', hostVeth);
+  if (await linkExists(hostVeth, net.routerNetns)) {
+    await ip('-n', net.routerNetns, 'link', 'delete', hostVeth).catch(ignoreGone);
+  }
   await rm(join(NETNS_ETC, netns), { recursive: true, force: true });
 }
 
@@ -127,13 +129,23 @@ export async function nftTables(netns?: string): Promise<string[]> {
  * kube-proxy's nftables table go with it), the host's end of the link and with it the routes.
  */
 export async function teardownNetwork(net: ClusterNetwork): Promise<void> {
-  for (const ns of await listDir(NETNS_RUN)) {
-    if (ns.startsWith(net.netnsPrefix)) await ip('netns', 'delete', ns).catch(() => {});
+  // the host's end first: deleting it removes both ends and the routes at once, while a namespace's links go
+  // away asynchronously after `ip netns delete` (a link seen a moment earlier may be gone by the time we delete it)
+  for (const link of [net.uplink, net.bridge]) {
+    if (await linkExists(link)) await ip('link', 'delete', link).catch(ignoreGone);
+  }
+  const namespaces = (await listDir(NETNS_RUN)).filter((ns) => ns.startsWith(net.netnsPrefix));
+  // pods before the router, whose bridge their veths join
+  for (const ns of namespaces.sort((a, b) => Number(a === net.routerNetns) - Number(b === net.routerNetns))) {
+    await ip('netns', 'delete', ns).catch(ignoreGone);
   }
   for (const f of await listDir(NETNS_ETC)) {
     if (f.startsWith(net.netnsPrefix)) await rm(join(NETNS_ETC, f), { recursive: true, force: true });
   }
-  for (const link of [net.uplink, net.bridge]) if (await linkExists(link)) await ip('link', 'delete', link);
+}
+
+function ignoreGone(err: Error): void {
+  if (!/Cannot find device|No such file|Cannot open network namespace/.test(err.message)) throw err;
 }
 
 async function linkExists(name: string, netns?: string): Promise<boolean> {
