@@ -221,3 +221,48 @@ test('pod network: pods in their own namespaces, endpoints, cluster DNS, replica
     assert.deepEqual(alive(inPods), [], "no process that ran in a pod's namespace is left");
   });
 });
+
+test('pod network: cluster down after the node agent was killed (SIGKILL) still leaves nothing behind', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'statecraft-podnet-crash-'));
+  t.after(async () => {
+    await clusterDown(dir).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  });
+  const { state } = await clusterUp({ dir, podNetwork: true });
+  const net = state.network!;
+  const kubectl = kubectlFor(state);
+  await kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'r', namespace: 'default' },
+      spec: { containers: [{ name: 'redis', image: 'redis:7' }] },
+    }),
+  );
+  const ip = await eventually(
+    'pod r Ready with a pod-CIDR address',
+    async () => {
+      const pod = JSON.parse(await kubectl(['get', 'pod', 'r', '-o', 'json'])) as PodJson;
+      const ready = pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      return ready && slotOfPodIp(net, pod.status.podIP) ? pod.status.podIP! : false;
+    },
+    90_000,
+  );
+  const { netns } = podLinkNames(net, slotOfPodIp(net, ip)!);
+  const inPod = (await run('ip', ['netns', 'pids', netns])).stdout.split('\n').filter(Boolean).map(Number);
+  assert.ok(inPod.length >= 1, 'redis-server runs in the pod namespace');
+
+  const agent = state.processes.find((p) => p.name === 'node-agent')!;
+  process.kill(agent.pid, 'SIGKILL'); // the agent alone: it cannot clean anything up
+  await eventually('the agent gone', async () => !isOurs(agent), 10_000);
+  assert.ok(
+    (await networkLeftovers(net)).some((l) => l === `netns ${netns}`),
+    'its pod namespace outlived it',
+  );
+
+  await clusterDown(dir);
+  assert.deepEqual(await networkLeftovers(net), []);
+  assert.deepEqual(alive(inPod), [], 'the pod process is stopped too');
+  assert.deepEqual(processesMentioning(dir), []);
+});

@@ -137,10 +137,31 @@ export async function teardownNetwork(net: ClusterNetwork): Promise<void> {
   const namespaces = (await listDir(NETNS_RUN)).filter((ns) => ns.startsWith(net.netnsPrefix));
   // pods before the router, whose bridge their veths join
   for (const ns of namespaces.sort((a, b) => Number(a === net.routerNetns) - Number(b === net.routerNetns))) {
+    await killProcessesIn(ns);
     await ip('netns', 'delete', ns).catch(ignoreGone);
   }
   for (const f of await listDir(NETNS_ETC)) {
     if (f.startsWith(net.netnsPrefix)) await rm(join(NETNS_ETC, f), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Every process still in a namespace of the cluster is one of its pods' (the agent stops them on a clean stop; after
+ * a crash nobody did): SIGKILL, and wait until they are gone, so no server outlives `cluster down`.
+ */
+async function killProcessesIn(netns: string): Promise<void> {
+  const pids = async () => (await ip('netns', 'pids', netns).catch(() => '')).split('\n').filter(Boolean).map(Number);
+  for (let i = 0; i < 100; i++) {
+    const left = await pids();
+    if (!left.length) return;
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
