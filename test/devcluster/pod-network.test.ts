@@ -186,7 +186,8 @@ test('pod network: pods in their own namespaces, endpoints, cluster DNS, replica
           ];
           if (rows.length === 1) return true;
           const [status] = (await replica.query('SHOW SLAVE STATUS')) as unknown as [Record<string, unknown>[]];
-          return status[0]?.Last_IO_Error ? (console.error(`replica: ${status[0].Last_IO_Error}`), false) : false;
+          if (status[0]?.Last_IO_Error) console.error(`replica: ${status[0].Last_IO_Error}`);
+          return false;
         },
         30_000,
         500,
