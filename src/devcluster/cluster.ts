@@ -9,6 +9,8 @@ import { steeringObjects } from './agent/steering.ts';
 import { type Binaries, ensureBinaries, ensureNetworkBinaries, type Progress } from './build.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import {
+  apiserverSans,
+  kubernetesServiceEndpoints,
   networkFile,
   podNetworkRequested,
   prepareClusterNetwork,
@@ -140,6 +142,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
       state.network = await prepareClusterNetwork(dir, previous?.network);
       await save();
       progress(`pod network: bridge ${state.network.bridge}, pods ${state.network.podCidr}`);
+      await ensurePki(dir, apiserverSans(state.network)); // pods reach the API at the kubernetes ClusterIP
     }
     for (const name of ['admin', 'controller-manager', 'scheduler'] as ClientName[]) {
       await writeFile(kubeconfigPath(dir, name), await componentKubeconfig(pki, server, name), { mode: 0o600 });
@@ -283,6 +286,11 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
       await save();
       processes.push(await startKubeProxy(dir, state.network, networkBins, relay.kubeconfig, LOCAL_NODE_NAME));
       await save();
+      await kubectlApply(
+        binaries.kubectl,
+        state.kubeconfig,
+        kubernetesServiceEndpoints(state.network, ports.apiserver),
+      );
     }
     for (const [node, component] of [
       [KWOK_NODE_NAME, 'kwok'],

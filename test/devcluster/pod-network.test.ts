@@ -165,6 +165,21 @@ test('pod network: pods in their own namespaces, endpoints, cluster DNS, replica
     );
   });
 
+  await t.test(
+    "inside a pod, the API server answers at https://kubernetes.default.svc with the pod's token",
+    async () => {
+      const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+      const script =
+        `curl -sS --max-time 10 --cacert ${sa}/ca.crt -H "Authorization: Bearer $(cat ${sa}/token)" ` +
+        'https://kubernetes.default.svc/api/v1/namespaces/default/pods/mdb-0 -o /dev/null -w "%{http_code} " && ' +
+        'echo "$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"';
+      const out = (await kubectl(['exec', '-n', ns, 'mdb-0', '--', 'sh', '-c', script])).trim();
+      // 403: the API server verified the token and names the pod's service account (which may not read pods)
+      assert.match(out, /^(200|403) /, out);
+      assert.equal(out.split(' ')[1], `${net.apiServiceIp}:443`);
+    },
+  );
+
   await t.test("a replica with MASTER_HOST='<headless name>' replicates", async () => {
     const primary = await connect(ipOf('mdb-0'));
     const replica = await connect(ipOf('mdb-1'));

@@ -54,7 +54,12 @@ export class PodAgent {
   async start(): Promise<void> {
     const binDir = await wrapperBinDir(this.podsDir);
     const server = this.kc.getCurrentCluster()?.server;
-    const apiServer = server ? new URL(server) : undefined;
+    // in the pod network pods reach the API as in a real cluster, at the `kubernetes` Service's ClusterIP
+    const apiServer = this.network
+      ? new URL(`https://${this.network.apiServiceIp}`)
+      : server
+        ? new URL(server)
+        : undefined;
     const ctxFor = (nodeName: string): AgentContext => ({
       core: this.core,
       apiServer,

@@ -71,6 +71,36 @@ export async function startCoreDns(
   return p;
 }
 
+/** Names the API server's certificate needs for clients in pods: the `kubernetes` ClusterIP and the relay address. */
+export function apiserverSans(net: ClusterNetwork): string[] {
+  return [`IP:${net.apiServiceIp}`, `IP:${net.hostIp}`];
+}
+
+/**
+ * The endpoints of the `kubernetes` Service, which the API server does not keep itself here
+ * (--endpoint-reconciler-type=none: its own address is 127.0.0.1): the relay, so that kube-proxy sends pods'
+ * https://kubernetes.default.svc to the API server.
+ */
+export function kubernetesServiceEndpoints(net: ClusterNetwork, apiserverPort: number): object[] {
+  return [
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'kubernetes-pod-network',
+        namespace: 'default',
+        labels: {
+          'kubernetes.io/service-name': 'kubernetes',
+          'endpointslice.kubernetes.io/managed-by': 'statecraft-devcluster',
+        },
+      },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [net.hostIp], conditions: { ready: true } }],
+      ports: [{ name: 'https', port: apiserverPort, protocol: 'TCP' }],
+    },
+  ];
+}
+
 /**
  * The API server for clients in the cluster's namespaces: a relay on the host's link address (the API server
  * itself listens on 127.0.0.1), and a kubeconfig that goes through it yet still verifies the server as 127.0.0.1.

@@ -30,6 +30,8 @@ export interface ClusterNetwork {
   routerIp: string;
   podCidr: string;
   serviceCidr: string;
+  /** the `kubernetes` Service's ClusterIP (the range's first address), what pods' KUBERNETES_SERVICE_HOST names */
+  apiServiceIp: string;
   /** network namespaces of this cluster's pods are `<netnsPrefix><slot>` */
   netnsPrefix: string;
   /** host ends of the pods' veth pairs are `<vethPrefix><slot hex>` */
@@ -68,6 +70,7 @@ export function clusterNetwork(dir: string, octet: number): ClusterNetwork {
     routerIp: `10.${octet}.255.253`,
     podCidr: `10.${octet}.0.0/17`,
     serviceCidr: `10.${octet}.128.0/18`,
+    apiServiceIp: `10.${octet}.128.1`,
     netnsPrefix: `sc${id}-`,
     vethPrefix: `scv${id}`,
     domain: 'cluster.local',
