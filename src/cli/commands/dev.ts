@@ -164,7 +164,9 @@ export const devCommand: Command = {
     if (inPod) {
       const text = await renderInstaller(state.binaries.helm, REPO, [
         'crds.install=false', // installed above, by the same field manager as the in-process mode
-        'addressMode=pod-ip', // no cluster DNS on this machine
+        // the pod network has cluster DNS, so the chart's default (auto: host names in a pod) works as in production;
+        // without it the host names resolve nowhere here
+        ...(state.network ? [] : ['addressMode=pod-ip']),
         'aesKey.create=false', // the samples' fixtures bring the AES key
       ]);
       await kubectlApply(
