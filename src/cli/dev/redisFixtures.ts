@@ -92,7 +92,14 @@ export function redisDevPodCompanions(name: string): Obj[] {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace: NS },
-      spec: { selector: { 'statecraft.dev/dev-pod': name }, ports: [{ name: 'redis', port: 6379, targetPort: 6379 }] },
+      // headless, like a StatefulSet's governing Service: Redis Cluster nodes dial each other's cluster bus
+      // (port + 10000) at the address a name resolves to, which must be the pod's, not a ClusterIP that forwards
+      // only 6379
+      spec: {
+        clusterIP: 'None',
+        selector: { 'statecraft.dev/dev-pod': name },
+        ports: [{ name: 'redis', port: 6379, targetPort: 6379 }],
+      },
     },
   ];
 }
