@@ -60,3 +60,36 @@ export function validBases(): Obj[] {
     }),
   ];
 }
+
+/**
+ * `n` small objects of mixed kinds (names w0..w{n-1}), for the kill and restart suites: brokers and a music
+ * service whose pods KWOK runs, and compose topologies over pods that do not exist (answered, never Ready).
+ */
+export function mixedWorkload(n: number): Obj[] {
+  const music = sample('musicservice-miku-stream.yaml');
+  music.spec.database.enabled = false;
+  music.spec.replicas = 1;
+  music.spec.autoscaling.minReplicas = 1;
+  music.spec.storage.size = '1Gi';
+  const streamBus = sample('streambus-minimal.yaml');
+  streamBus.spec.replicas = 1;
+  streamBus.spec.storage.size = '1Gi';
+  const shazamq = sample('shazamq-my-cluster.yaml');
+  shazamq.spec.replicas = 1;
+  shazamq.spec.storage.volumeClaimTemplate.spec.resources.requests.storage = '1Gi';
+  const all = validBases();
+  const byKind = (k: string) => all.find((b) => b.kind === k)!;
+  const mr = byKind('MysqlReplication');
+  mr.spec.secret.name = 'no-such-secret';
+  const kinds = [streamBus, shazamq, music, mr, byKind('RedisReplication'), byKind('PostgresReplication')];
+  return Array.from({ length: n }, (_, i) => {
+    const o = structuredClone(kinds[i % kinds.length]);
+    o.metadata = { name: `w${i}` };
+    return o;
+  });
+}
+
+/** The distinct apiVersion/kind pairs of `objects`. */
+export const kindsOf = (objects: Obj[]) => [
+  ...new Map(objects.map((o) => [o.kind, { apiVersion: o.apiVersion as string, kind: o.kind as string }])).values(),
+];
