@@ -98,7 +98,10 @@ test('R2: kube-apiserver restarted mid-convergence and at idle: watches resume, 
     const fresh: Obj[] = mixedWorkload(3).map((o, i) => ({ ...o, metadata: { name: `${tag}-${i}` } }));
     await eventually(
       'a create after the restart',
-      async () => (await client.create(place(fresh[0])), true),
+      async () => {
+        await client.create(place(fresh[0]));
+        return true;
+      },
       30_000,
       100,
     );
