@@ -48,21 +48,34 @@ export interface Mutation {
   object: Obj;
 }
 
-type Segment = string | number;
+/** a key of a map (additionalProperties): the API server writes it as `[key]`, like a list index */
+class MapKey {
+  readonly key: string;
+  constructor(key: string) {
+    this.key = key;
+  }
+  toString(): string {
+    return this.key;
+  }
+}
+type Segment = string | number | MapKey;
 
 const fieldPath = (segments: Segment[]): string =>
-  segments.reduce<string>((p, s) => (typeof s === 'number' ? `${p}[${s}]` : p === '' ? s : `${p}.${s}`), '');
+  segments.reduce<string>(
+    (p, s) => (typeof s === 'number' || s instanceof MapKey ? `${p}[${s}]` : p === '' ? s : `${p}.${s}`),
+    '',
+  );
 
 function setAt(root: Obj, segments: Segment[], value: unknown): void {
   let o = root;
-  for (const s of segments.slice(0, -1)) o = o[s];
-  o[segments[segments.length - 1]] = value;
+  for (const s of segments.slice(0, -1)) o = o[String(s)];
+  o[String(segments[segments.length - 1])] = value;
 }
 
 function deleteAt(root: Obj, segments: Segment[]): void {
   let o = root;
-  for (const s of segments.slice(0, -1)) o = o[s];
-  delete o[segments[segments.length - 1] as string];
+  for (const s of segments.slice(0, -1)) o = o[String(s)];
+  delete o[String(segments[segments.length - 1])];
 }
 
 const HUGE = 64 * 1024;
@@ -107,9 +120,10 @@ export function mutations(base: Obj, schema: Schema): Mutation[] {
         if (r in v) add('missing-required', [...segments, r], (o) => deleteAt(o, [...segments, r]));
       }
       for (const [k, child] of Object.entries(v)) {
-        const cs =
-          s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
-        if (cs) walk(child, cs, [...segments, k]);
+        const declared = s.properties?.[k];
+        const mapValue = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+        if (declared) walk(child, declared, [...segments, k]);
+        else if (mapValue) walk(child, mapValue, [...segments, new MapKey(k)]);
       }
     }
     if (s.type === 'array' && Array.isArray(value)) {
@@ -117,7 +131,7 @@ export function mutations(base: Obj, schema: Schema): Mutation[] {
       if (first && typeof first === 'object' && 'name' in first) {
         add('duplicate-name', segments, (o) => {
           let arr = o;
-          for (const seg of segments) arr = arr[seg];
+          for (const seg of segments) arr = arr[String(seg)];
           (arr as unknown as unknown[]).push(structuredClone(first));
         });
       }
