@@ -29,8 +29,14 @@ interface Condition {
   observedGeneration?: number;
 }
 
-/** The field or its parent path, as the API server writes it in a validation message. */
-function namesField(message: string, field: string): boolean {
+/**
+ * The field or its parent path, as the API server writes it in a validation message. A map key comes out as
+ * `members[shard-a]` from some validators and `members.shard-a` from others: both count.
+ */
+const mapKeysDotted = (s: string) => s.replace(/\[([^\]\d][^\]]*)\]/g, '.$1');
+function namesField(rawMessage: string, rawField: string): boolean {
+  const message = mapKeysDotted(rawMessage);
+  const field = mapKeysDotted(rawField);
   const candidates = [field];
   const parent = field.replace(/(\[[^\]]*\]|\.[^.[]+)$/, '');
   if (parent.includes('.') || parent.includes('[')) candidates.push(parent);

@@ -94,19 +94,21 @@ test('R5: no password or key in operator logs, Events or custom resource status'
   const MR = { apiVersion: 'upm.syntropycloud.io/v1alpha1', kind: 'MysqlReplication' };
   type WithConditions = KubeObject & { status?: { conditions?: { type: string; status: string; reason?: string }[] } };
   const conditionsOf = async (name: string) => (await client.get<WithConditions>(MR, ns, name))?.status?.conditions;
+  let seen: unknown;
   await eventually(
-    'mr-good Ready and mr-wrong / mr-wrong-aes answered with a reason',
+    'mr-good TopologyReady and mr-wrong / mr-wrong-aes answered with a reason',
     async () => {
       const g = await conditionsOf('mr-good');
       const w = await conditionsOf('mr-wrong');
       const k = await conditionsOf('mr-wrong-aes');
-      const ready = g?.some((c) => c.type === 'Ready' && c.status === 'True');
+      seen = { good: g, wrong: w, wrongAes: k };
+      const ready = g?.some((c) => c.type === 'TopologyReady' && c.status === 'True');
       const failed = (c?: { status: string; reason?: string }[]) => c?.some((x) => x.status === 'False' && x.reason);
-      return (ready && failed(w) && failed(k)) || { good: g, wrong: w, wrongAes: k };
+      return (ready && failed(w) && failed(k)) || undefined;
     },
     180_000,
     1000,
-  ).then((v) => (v === true ? v : assert.fail(JSON.stringify(v))));
+  ).catch((err) => assert.fail(`${err.message}; conditions: ${JSON.stringify(seen)}`));
   await sleep(size(3_000, 10_000)); // a few more rounds of retries and polls, each a chance to leak
 
   const secrets = await allUsedSecrets();
