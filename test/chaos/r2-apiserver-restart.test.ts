@@ -133,7 +133,19 @@ test('R2: kube-apiserver restarted mid-convergence and at idle: watches resume, 
     (await readAudit(cluster, (e) => e.userAgent === ua && e.verb === 'list')).filter(
       (e) => auditTime(e.requestReceivedTimestamp) >= since,
     ).length;
-  const informers = await opLists(0); // one LIST per informer at start-up
+  // one LIST per informer at start-up: counted once the caches have synced (the count stops growing)
+  let informers = 0;
+  await eventually(
+    'the operator to list every informer at start-up',
+    async () => {
+      const n = await opLists(0);
+      const stable = n > 0 && n === informers;
+      informers = n;
+      return stable || undefined;
+    },
+    30_000,
+    1500,
+  );
 
   const phases: Phase[] = [];
   // mid-convergence: the objects were just created

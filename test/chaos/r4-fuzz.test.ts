@@ -33,7 +33,7 @@ interface Condition {
  * The field or its parent path, as the API server writes it in a validation message. A map key comes out as
  * `members[shard-a]` from some validators and `members.shard-a` from others: both count.
  */
-const mapKeysDotted = (s: string) => s.replace(/\[([^\]\d][^\]]*)\]/g, '.$1');
+const mapKeysDotted = (s: string) => s.replace(/\[([^\][\d\s][^\][\s]*)\]/g, '.$1');
 function namesField(rawMessage: string, rawField: string): boolean {
   const message = mapKeysDotted(rawMessage);
   const field = mapKeysDotted(rawField);
