@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, createWriteStream, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -61,9 +62,12 @@ export async function allUsedSecrets(): Promise<string[]> {
   return [...new Set([...usedSecrets, ...fromRun])];
 }
 
-/** Where operator logs are kept: STATECRAFT_CHAOS_LOGS (so R5 can scan every suite's), else the os tmpdir. */
+/**
+ * Where operator logs are kept, so R5 can scan every suite's: STATECRAFT_CHAOS_LOGS under `npm run chaos`; else one
+ * folder per test run (node's runner starts every test file as a child of one process: the parent pid).
+ */
 export function logDir(): string {
-  const dir = process.env.STATECRAFT_CHAOS_LOGS ?? join(process.env.TMPDIR ?? '/tmp', 'statecraft-chaos-logs');
+  const dir = process.env.STATECRAFT_CHAOS_LOGS ?? join(tmpdir(), `statecraft-chaos-logs-${process.ppid}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
