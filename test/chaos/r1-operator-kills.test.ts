@@ -3,7 +3,8 @@
  * namespaces at once: one operator process converges the reference namespace undisturbed; in the other the
  * operator is SIGKILLed at random moments while it converges and started again each time. Once both have settled,
  * the two are compared object by object (snapshot.ts): no missing, extra (duplicate) or orphaned child, the same
- * statuses, and no PVC lost — every claim that existed at any kill still exists with the same uid.
+ * statuses, and no PVC lost — every claim that existed at any kill still exists with the same uid. Between kills
+ * the test keeps scaling StreamBusClusters (in both namespaces alike), so every restart finds new work half done.
  *
  * Fast (npm test): 12 objects, 4 kills. Full (npm run chaos): 100 objects, 50 kills.
  */
@@ -16,6 +17,8 @@ import { testCluster, testNamespace } from '../support/cluster.ts';
 import { kindsOf, mixedWorkload } from './bases.ts';
 import { compare, type Snapshot, snapshot } from './snapshot.ts';
 import { type OperatorProcess, recordFigures, size, startOperator } from './support.ts';
+
+const SB = { apiVersion: 'streambus.io/v1alpha1', kind: 'StreamBusCluster' };
 
 /** Polls until two consecutive snapshots 3 s apart are equal and every custom resource is answered. */
 async function settle(
@@ -75,7 +78,13 @@ test('R1: operator SIGKILLed at random moments while converging: final state equ
   const pvcUids = new Map<string, string>();
   let restarts = 0;
   const killStarted = Date.now();
+  // new work keeps coming while the kills go on: a StreamBusCluster scaled between 1 and 2 before each kill, the
+  // same change in both namespaces (so the final states must still agree)
+  const scalable = objects.filter((o) => o.kind === 'StreamBusCluster').map((o) => o.metadata.name as string);
   for (let i = 0; i < kills; i++) {
+    const target = scalable[i % scalable.length];
+    const replicas = Math.floor(i / scalable.length) % 2 === 0 ? 2 : 1; // up on the first pass, down on the next
+    for (const ns of [refNs, chaosNs]) await client.patch(SB, ns, target, { spec: { replicas } }, 'merge');
     await sleep(200 + Math.random() * 2300);
     for (const [name, uid] of (await snapshot(client, chaosNs, kinds)).pvcs)
       if (!pvcUids.has(name)) pvcUids.set(name, uid);
