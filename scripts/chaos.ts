@@ -15,7 +15,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clusterDown, clusterUp } from '../src/devcluster/cluster.ts';
+import { clusterDown, clusterUp, readState } from '../src/devcluster/cluster.ts';
+import { KubeClient, loadKubeConfig } from '../src/runtime/index.ts';
 
 interface Suite {
   id: string;
@@ -90,6 +91,30 @@ async function runFile(file: string): Promise<FileResult> {
   return { file, pass: count('pass'), fail, seconds: (Date.now() - started) / 1000, log };
 }
 
+/**
+ * Waits (at most 3 minutes) until the namespaces the suite left are deleted: a hundred objects and their pods
+ * still being torn down would otherwise load the next suite's cluster and skew its figures.
+ */
+async function namespacesGone(): Promise<void> {
+  const state = await readState(clusterDir!);
+  if (!state) return;
+  const client = new KubeClient(loadKubeConfig({ path: state.kubeconfig }));
+  try {
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const list = await client.list(
+        { apiVersion: 'v1', kind: 'Namespace' },
+        { labelSelector: 'statecraft.dev/test=true' },
+      );
+      if (!list.items.length) return;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    console.error('[chaos] test namespaces still terminating after 3 minutes; going on');
+  } finally {
+    client.close();
+  }
+}
+
 interface Row {
   id: string;
   title: string;
@@ -131,6 +156,7 @@ try {
       figures: { files: results, suites: figures },
     });
     for (const r of results) console.error(`[chaos]   ${r.file}: ${r.pass} passed, ${r.fail} failed (${r.log})`);
+    await namespacesGone();
   }
 } finally {
   if (ownCluster && clusterDir) await clusterDown(clusterDir);
