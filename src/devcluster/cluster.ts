@@ -180,8 +180,8 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
           // the response is sent, so a test can read it right away
           `--audit-policy-file=${AUDIT_POLICY}`,
           `--audit-log-path=${auditLogPath(dir)}`,
-          '--audit-log-maxsize=200',
-          '--audit-log-maxbackup=2',
+          '--audit-log-maxsize=100',
+          '--audit-log-maxbackup=1',
           '--v=1',
         ],
         log('kube-apiserver'),
