@@ -177,7 +177,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
           '--feature-gates=MutatingAdmissionPolicy=true,TranslateStreamCloseWebsocketRequests=false',
           '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
           // who wrote what, when (test/chaos reads it); the default blocking log backend: a line is on disk when
-          // the response is sent, so a test can read it right away
+          // the response is sent, so a test can read it right away. ~1 KB a request: at most 100 MB + one backup
           `--audit-policy-file=${AUDIT_POLICY}`,
           `--audit-log-path=${auditLogPath(dir)}`,
           '--audit-log-maxsize=100',
