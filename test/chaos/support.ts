@@ -82,6 +82,8 @@ export interface OperatorProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   alive(): boolean;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** resolves once a log line contains `text` (e.g. '"msg":"caches synced"'), false after `timeoutMs` */
+  logged(text: string, timeoutMs?: number): Promise<boolean>;
 }
 
 /** Starts operator-main.ts for `namespace`; resolves once its /metrics is bound. */
@@ -124,6 +126,14 @@ export async function startOperator(
     metrics,
     exited,
     alive,
+    async logged(text, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && alive()) {
+        if (lines.some((l) => l.includes(text))) return true;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return lines.some((l) => l.includes(text));
+    },
     async kill(signal = 'SIGKILL') {
       if (!alive()) return;
       if (signal === 'SIGKILL') child.kill('SIGCONT'); // a frozen process dies all the same, but say it plainly
