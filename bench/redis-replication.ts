@@ -19,7 +19,7 @@ import {
   redisReplications,
 } from '../test/support/redisReplicationFixture.ts';
 import type { RedisBenchEnv, RedisBenchSection } from './redis.ts';
-import { until } from './support.ts';
+import { switchoverReport, until } from './support.ts';
 
 const SWITCHOVERS = Number(process.env.SWITCHOVERS ?? 10);
 const NODES = ['rb-0', 'rb-1', 'rb-2'];
@@ -31,11 +31,6 @@ async function create(core: k8s.CoreV1Api, ns: string, objects: object[]): Promi
     else await core.createNamespacedConfigMap({ namespace: ns, body: o as k8s.V1ConfigMap });
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export async function benchRedisReplication(env: RedisBenchEnv): Promise<RedisBenchSection> {
   const core = env.kc.makeApiClient(k8s.CoreV1Api);
@@ -140,20 +135,12 @@ export async function benchRedisReplication(env: RedisBenchEnv): Promise<RedisBe
       ips[source],
       acked.map((a) => a.id),
     );
-    const secs = rows.map((r) => r.seconds);
-    return {
-      table: [
-        'redis replication: switchover  from  to    patch→first write on new source (s)',
-        ...rows.map((r) => `${String(r.n).padStart(29)}  ${r.from}  ${r.to}  ${r.seconds.toFixed(3)}`),
-      ],
-      result: {
-        switchovers: rows.length,
-        medianSeconds: Number(median(secs).toFixed(3)),
-        maxSeconds: Number(Math.max(...secs).toFixed(3)),
-        ackedWrites: acked.length,
-        lostWrites: lost.length,
-      },
-    };
+    return switchoverReport(
+      'redis replication: switchover  from  to    patch→first write on new source (s)',
+      rows,
+      acked.length,
+      lost.length,
+    );
   } finally {
     await mgr.stop();
   }

@@ -52,3 +52,37 @@ export async function until<T>(
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** One timed switchover: patch → first write acknowledged by the new source. */
+export interface SwitchoverRow {
+  n: number;
+  from: string;
+  to: string;
+  seconds: number;
+}
+
+/**
+ * What every switchover benchmark reports alike: a table (one line per switchover, under `title`) and the JSON
+ * fields `switchovers`, `medianSeconds`, `maxSeconds`, `ackedWrites`, `lostWrites`.
+ */
+export function switchoverReport(
+  title: string,
+  rows: SwitchoverRow[],
+  ackedWrites: number,
+  lostWrites: number,
+): { table: string[]; result: Record<string, number> } {
+  const secs = rows.map((r) => r.seconds).sort((a, b) => a - b);
+  const mid = secs.length >> 1;
+  const median = secs.length % 2 ? secs[mid] : (secs[mid - 1] + secs[mid]) / 2;
+  const indent = title.indexOf('switchover') + 'switchover'.length;
+  return {
+    table: [title, ...rows.map((r) => `${String(r.n).padStart(indent)}  ${r.from}  ${r.to}  ${r.seconds.toFixed(3)}`)],
+    result: {
+      switchovers: rows.length,
+      medianSeconds: Number(median.toFixed(3)),
+      maxSeconds: Number((secs.at(-1) ?? 0).toFixed(3)),
+      ackedWrites,
+      lostWrites,
+    },
+  };
+}

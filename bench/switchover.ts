@@ -12,7 +12,7 @@ import {
   patchSwitchover,
   replicationFixture,
 } from '../test/support/mysqlReplicationFixture.ts';
-import { benchCluster, until } from './support.ts';
+import { benchCluster, switchoverReport, until } from './support.ts';
 
 const SWITCHOVERS = Number(process.env.SWITCHOVERS ?? 10);
 const NODES = ['db-0', 'db-1', 'db-2'];
@@ -137,20 +137,14 @@ try {
   const ids = new Set((present as Array<{ id: number }>).map((r) => r.id));
   const lost = acked.filter((a) => !ids.has(a.id)).length;
 
-  const secs = rows.map((r) => r.seconds).sort((a, b) => a - b);
-  const median =
-    secs.length % 2 ? secs[(secs.length - 1) / 2] : (secs[secs.length / 2 - 1] + secs[secs.length / 2]) / 2;
-  console.log('switchover  from  to    patch→first write on new source (s)');
-  for (const r of rows) console.log(`${String(r.n).padStart(10)}  ${r.from}  ${r.to}  ${r.seconds.toFixed(3)}`);
-  console.log(
-    JSON.stringify({
-      switchovers: rows.length,
-      medianSeconds: Number(median.toFixed(3)),
-      maxSeconds: Number(secs[secs.length - 1].toFixed(3)),
-      ackedWrites: acked.length,
-      lostWrites: lost,
-    }),
+  const report = switchoverReport(
+    'switchover  from  to    patch→first write on new source (s)',
+    rows,
+    acked.length,
+    lost,
   );
+  for (const line of report.table) console.log(line);
+  console.log(JSON.stringify(report.result));
 } finally {
   await mgr?.stop();
   await core.deleteNamespace({ name: ns }).catch(() => {});

@@ -81,6 +81,37 @@ const DatabaseSpec = Type.Object(
       { default: {}, description: 'Replication from the primary to the read replicas.' },
     ),
     autoscaling: Type.Optional(Autoscaling('database read replica')),
+    backup: Type.Optional(
+      Type.Object(
+        {
+          schedule: Type.String({
+            maxLength: 128,
+            description: 'Cron schedule of the backup CronJob {name}-db-backup, e.g. "0 3 * * *".',
+            'x-kubernetes-validations': [
+              {
+                rule: "self.matches('^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\\\\S+( \\\\S+){4})$')",
+                message: 'must be a cron schedule with five fields such as "0 3 * * *" (or @daily, ...)',
+              },
+            ],
+          }),
+          retention: Type.Integer({
+            minimum: 1,
+            maximum: 1000,
+            default: 7,
+            description: 'How many backups the backup claim keeps; the oldest are deleted after each success.',
+          }),
+          size: Type.Optional(
+            StorageSize({
+              description: 'Size of the backup claim {name}-db-backup (default: the database storage size).',
+            }),
+          ),
+        },
+        {
+          description:
+            'Statecraft extension: scheduled logical backups of musicdb (from a healthy read replica, else the primary) into the claim {name}-db-backup, kept when the MusicService is deleted.',
+        },
+      ),
+    ),
     highAvailability: Type.Optional(
       Type.Object(
         {
@@ -189,6 +220,12 @@ export const MusicServiceStatusSchema = Type.Object(
           ),
           replicaDeletionDetected: Type.Optional(
             Type.Boolean({ description: 'Replicas that existed have disappeared without a spec change.' }),
+          ),
+          lastBackup: Type.Optional(
+            Type.String({
+              format: 'date-time',
+              description: 'Completion time of the last successful backup Job (spec.database.backup).',
+            }),
           ),
           replicationReady: Type.Optional(
             Type.Boolean({

@@ -28,12 +28,21 @@ export const MySQLSpecSchema = Type.Object(
         ],
       }),
     ),
+    backupRetention: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description:
+          'Statecraft extension: how many backups the backup claim keeps (the oldest are deleted after each successful backup); default 7.',
+      }),
+    ),
     mysqlVersion: Type.String({
       minLength: 1,
       maxLength: 64,
       default: '8.0',
       pattern: '^[0-9A-Za-z._-]+$',
-      description: 'MySQL image tag, e.g. "8.0" (default 8.0).',
+      description:
+        'MySQL image tag, e.g. "8.0" (default 8.0). Upgrades roll the server; a version older than the one the data directory has run is refused (condition VersionAccepted=False) and the server keeps its version.',
     }),
   },
   { description: 'Desired MySQL instance.' },
@@ -43,7 +52,11 @@ export const MySQLStatusSchema = Type.Object(
   {
     phase: Type.Optional(Type.String({ description: 'Summary of the instance, e.g. Ready.' })),
     message: Type.Optional(Type.String({ description: 'Human-readable detail of the phase.' })),
-    lastBackup: Type.Optional(Type.String({ description: 'When the last backup completed (RFC 3339).' })),
+    lastBackup: Type.Optional(
+      Type.String({
+        description: 'Completion time of the last successful backup Job (RFC 3339); unset until one succeeded.',
+      }),
+    ),
     observedGeneration: ObservedGeneration(),
     conditions: Type.Optional(Conditions({ description: 'Observations of the instance state.' })),
   },

@@ -30,12 +30,15 @@ export const MysqlGroupReplicationSpecSchema = Type.Object(
     ),
     aesSecret: Type.Optional(AesSecret()),
     member: Type.Array(CommonNode('member', 'A member of the replication group.'), {
-      minItems: 3,
+      // upstream's webhook allows 1 (a group that tolerates no failure) with a warning: so do we, the warning being
+      // the MemberCount condition
+      minItems: 1,
       maxItems: 9,
-      description: 'Members of the group: an odd number from 3 to 9, names unique.',
+      description:
+        'Members of the group: an odd number from 1 to 9 (3 or more to survive a failure; 1 is accepted with a warning), names unique.',
       'x-kubernetes-validations': [
         uniqueNames(),
-        { rule: 'size(self) % 2 == 1', message: 'the group needs an odd number of members (3, 5, 7 or 9)' },
+        { rule: 'size(self) % 2 == 1', message: 'the group needs an odd number of members (1, 3, 5, 7 or 9)' },
       ],
     }),
   },

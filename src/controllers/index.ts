@@ -7,8 +7,14 @@
 import type { ControllerRegistration } from '../runtime/index.ts';
 import type { AddressMode } from './address-mode.ts';
 import { type MusicServiceControllerOptions, musicServiceController } from './musicservice/controller.ts';
+import { type MySQLControllerOptions, mysqlController } from './mysql/controller.ts';
+import {
+  type MysqlGroupReplicationOptions,
+  mysqlGroupReplicationController,
+} from './mysqlgroupreplication/controller.ts';
 import { type MysqlReplicationOptions, mysqlReplicationController } from './mysqlreplication/controller.ts';
 import { type PostgresReplicationOptions, postgresReplicationController } from './postgresreplication/controller.ts';
+import { type ProxysqlSyncOptions, proxysqlSyncController } from './proxysqlsync/controller.ts';
 import { type RedisClusterOptions, redisClusterController } from './rediscluster/controller.ts';
 import { type RedisReplicationOptions, redisReplicationController } from './redisreplication/controller.ts';
 import { shazamqClusterController } from './shazamq/controller.ts';
@@ -20,9 +26,12 @@ export { resolveAddressMode } from './address-mode.ts';
 /** Controller names, as registered (metrics label `controller`, log field, event source). */
 export type ControllerName =
   | 'musicservice'
+  | 'mysql'
   | 'mysqlreplication'
+  | 'mysqlgroupreplication'
   | 'rediscluster'
   | 'postgresreplication'
+  | 'proxysqlsync'
   | 'redisreplication'
   | 'shazamqcluster'
   | 'streambuscluster';
@@ -31,10 +40,13 @@ export interface OperatorOptions {
   /** how every database controller reaches database pods (`statecraft run --address-mode`); default: auto */
   addressMode?: AddressMode;
   musicService?: Omit<MusicServiceControllerOptions, 'addressMode'>;
+  mysql?: Omit<MySQLControllerOptions, 'addressMode'>;
   mysqlReplication?: Omit<MysqlReplicationOptions, 'addressMode'>;
+  mysqlGroupReplication?: Omit<MysqlGroupReplicationOptions, 'addressMode'>;
   redisCluster?: Omit<RedisClusterOptions, 'addressMode'>;
   postgresReplication?: Omit<PostgresReplicationOptions, 'addressMode'>;
   redisReplication?: Omit<RedisReplicationOptions, 'addressMode'>;
+  proxysqlSync?: Omit<ProxysqlSyncOptions, 'addressMode'>;
   /** register only these (tests); default all */
   only?: readonly ControllerName[];
 }
@@ -44,10 +56,13 @@ export function controllers(options: OperatorOptions = {}): ControllerRegistrati
   const { addressMode } = options;
   const all: ControllerRegistration[] = [
     musicServiceController({ ...options.musicService, addressMode }),
+    mysqlController({ ...options.mysql, addressMode }),
     mysqlReplicationController({ ...options.mysqlReplication, addressMode }),
+    mysqlGroupReplicationController({ ...options.mysqlGroupReplication, addressMode }),
     redisClusterController({ ...options.redisCluster, addressMode }),
     postgresReplicationController({ ...options.postgresReplication, addressMode }),
     redisReplicationController({ ...options.redisReplication, addressMode }),
+    proxysqlSyncController({ ...options.proxysqlSync, addressMode }),
     shazamqClusterController(),
     streamBusClusterController(),
   ];

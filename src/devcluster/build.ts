@@ -1,11 +1,19 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StatecraftError } from '../runtime/errors.ts';
 import { binDir, cacheDir } from './paths.ts';
-import { ETCD_VERSION, HELM_VERSION, KUBERNETES_VERSION, KWOK_VERSION, stagingVersion } from './versions.ts';
+import {
+  COREDNS_VERSION,
+  ETCD_VERSION,
+  HELM_VERSION,
+  KUBERNETES_VERSION,
+  KWOK_VERSION,
+  stagingVersion,
+} from './versions.ts';
 
 /** A build that could not finish: one message a person can act on, and where the full log is. */
 export class BuildError extends StatecraftError {
@@ -247,16 +255,7 @@ async function ensureKubernetes(
         `//go:build tools\n\npackage tools\n\nimport (\n${KUBE_COMMANDS.map((c) => `\t_ "k8s.io/kubernetes/cmd/${c}"`).join('\n')}\n)\n`,
       );
       await go(['mod', 'tidy'], work, log);
-      const version = KUBERNETES_VERSION;
-      const [major, minor] = version.slice(1).split('.');
-      const ldflags = [
-        '-s -w',
-        `-X k8s.io/component-base/version.gitVersion=${version}`,
-        `-X k8s.io/component-base/version.gitMajor=${major}`,
-        `-X k8s.io/component-base/version.gitMinor=${minor}`,
-        `-X k8s.io/client-go/pkg/version.gitVersion=${version}`,
-        '-X k8s.io/component-base/version.gitTreeState=clean',
-      ].join(' ');
+      const ldflags = kubeLdflags();
       const flags = ['-trimpath', '-tags', 'selinux,notest'];
       const todo = KUBE_COMMANDS.filter((c) => !existsSync(paths[c]));
       // the commands share most packages: one total for all of them, counted down across the builds
@@ -285,6 +284,137 @@ async function ensureKubernetes(
     }
   });
   return built ? paths : undefined;
+}
+
+/** The binaries only the pod network needs (`cluster up --pod-network`): cluster DNS and the Service proxy. */
+export interface NetworkBinaries {
+  coredns: string;
+  kubeProxy: string;
+}
+
+/** Built on first use and cached like the control plane; a cluster without the pod network never builds them. */
+export async function ensureNetworkBinaries(progress: Progress = () => {}): Promise<NetworkBinaries> {
+  const timed = async (component: string, build: () => Promise<string | undefined>, cached: string) => {
+    const t0 = Date.now();
+    const result = await build();
+    if (result === undefined) return cached;
+    const seconds = (Date.now() - t0) / 1000;
+    progress(`  ${component} built in ${formatDuration(seconds)}`);
+    await recordBuildSeconds(component, seconds);
+    return result;
+  };
+  const coredns = await timed('coredns', () => ensureCoreDns(progress), corednsPath());
+  const kubeProxy = await timed('kube-proxy', () => ensureKubeProxy(progress), kubeProxyPath());
+  return { coredns, kubeProxy };
+}
+
+const corednsBuildKey = () =>
+  `${COREDNS_VERSION}-${createHash('sha256').update(COREDNS_PLUGINS.join(',')).digest('hex').slice(0, 8)}`;
+const corednsPath = () => join(binDir('coredns', corednsBuildKey()), 'coredns');
+const kubeProxyPath = () => join(binDir('kube-proxy', KUBERNETES_VERSION), 'kube-proxy');
+
+/**
+ * CoreDNS's own main links every plugin (cloud DNS providers and their SDKs included). The cluster needs a few, so a
+ * wrapper module with its own main imports only those and lists them as the directives, which is how CoreDNS is
+ * meant to be trimmed; coremain then runs it as usual. The list is in the order of CoreDNS's plugin.cfg (the order
+ * plugins handle a query), and part of the cache key: another list builds another binary.
+ */
+export const COREDNS_PLUGINS = [
+  'bind',
+  'ready',
+  'health',
+  'errors',
+  'log',
+  'loadbalance',
+  'cache',
+  'hosts',
+  'kubernetes',
+];
+
+export function corednsMain(plugins: string[] = COREDNS_PLUGINS): string {
+  return [
+    'package main',
+    '',
+    'import (',
+    '\t"github.com/coredns/coredns/core/dnsserver"',
+    '\t"github.com/coredns/coredns/coremain"',
+    ...plugins.map((p) => `\t_ "github.com/coredns/coredns/plugin/${p}"`),
+    ')',
+    '',
+    '// the order of execution, as in CoreDNS plugin.cfg',
+    'func init() {',
+    `\tdnsserver.Directives = []string{${plugins.map((p) => JSON.stringify(p)).join(', ')}}`,
+    '}',
+    '',
+    'func main() { coremain.Run() }',
+    '',
+  ].join('\n');
+}
+
+function ensureCoreDns(progress: Progress): Promise<string | undefined> {
+  const bin = corednsPath();
+  const work = join(cacheDir(), 'build', `coredns-${corednsBuildKey()}`);
+  return buildOnce('coredns', corednsBuildKey(), bin, progress, async (log, meter) => {
+    await writeFile(join(work, 'go.mod'), 'module statecraft.local/corednsbuild\n\ngo 1.25\n');
+    await writeFile(join(work, 'main.go'), corednsMain());
+    await go(['get', `github.com/coredns/coredns@${COREDNS_VERSION}`], work, log);
+    await go(['mod', 'tidy'], work, log);
+    meter.total = await stalePackageCount(['.'], ['-trimpath'], work, log);
+    await go(['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', `${bin}.tmp`, '.'], work, log, { meter });
+    await rename(`${bin}.tmp`, bin);
+  });
+}
+
+/** kube-proxy from the same k8s.io/kubernetes wrapper recipe (own directory, so the four commands' cache stays). */
+function ensureKubeProxy(progress: Progress): Promise<string | undefined> {
+  const bin = kubeProxyPath();
+  const work = join(cacheDir(), 'build', `kube-proxy-${KUBERNETES_VERSION}`);
+  return buildOnce('kube-proxy', KUBERNETES_VERSION, bin, progress, async (log, meter) => {
+    const staging = await kubernetesStagingModules(work, log);
+    const v0 = stagingVersion(KUBERNETES_VERSION);
+    await writeFile(
+      join(work, 'go.mod'),
+      [
+        'module statecraft.local/kubeproxybuild',
+        '',
+        'go 1.24',
+        '',
+        `require k8s.io/kubernetes ${KUBERNETES_VERSION}`,
+        '',
+        'replace (',
+        ...staging.map((m) => `\t${m} => ${m} ${v0}`),
+        ')',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(work, 'tools.go'),
+      '//go:build tools\n\npackage tools\n\nimport _ "k8s.io/kubernetes/cmd/kube-proxy"\n',
+    );
+    await go(['mod', 'tidy'], work, log);
+    const flags = ['-trimpath', '-tags', 'selinux,notest'];
+    meter.total = await stalePackageCount(['k8s.io/kubernetes/cmd/kube-proxy'], flags, work, log);
+    await go(
+      ['build', '-v', ...flags, '-ldflags', kubeLdflags(), '-o', `${bin}.tmp`, 'k8s.io/kubernetes/cmd/kube-proxy'],
+      work,
+      log,
+      { meter },
+    );
+    await rename(`${bin}.tmp`, bin);
+  });
+}
+
+/** Version stamps as upstream's build sets them (kubectl version, /version of the apiserver). */
+function kubeLdflags(version = KUBERNETES_VERSION): string {
+  const [major, minor] = version.slice(1).split('.');
+  return [
+    '-s -w',
+    `-X k8s.io/component-base/version.gitVersion=${version}`,
+    `-X k8s.io/component-base/version.gitMajor=${major}`,
+    `-X k8s.io/component-base/version.gitMinor=${minor}`,
+    `-X k8s.io/client-go/pkg/version.gitVersion=${version}`,
+    '-X k8s.io/component-base/version.gitTreeState=clean',
+  ].join(' ');
 }
 
 /** Staging modules are the `replace k8s.io/x => ./staging/...` lines of k8s.io/kubernetes' own go.mod. */

@@ -6,8 +6,20 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LOCAL_NODE_NAME } from './agent/node.ts';
 import { steeringObjects } from './agent/steering.ts';
-import { type Binaries, ensureBinaries, type Progress } from './build.ts';
+import { type Binaries, ensureBinaries, ensureNetworkBinaries, type Progress } from './build.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
+import {
+  apiserverSans,
+  kubernetesServiceEndpoints,
+  networkFile,
+  podNetworkRequested,
+  prepareClusterNetwork,
+  startApiRelay,
+  startCoreDns,
+  startKubeProxy,
+} from './network/cluster-network.ts';
+import { teardownNetwork } from './network/host.ts';
+import type { ClusterNetwork } from './network/plan.ts';
 import { type ClientName, ensurePki, type Pki } from './pki.ts';
 import { freePort, isOurs, type StartedProcess, startDetached, stopProcess, waitFor } from './processes.ts';
 import { ensureSystemPackages } from './system-packages.ts';
@@ -34,6 +46,8 @@ export interface ClusterState {
   processes: StartedProcess[];
   binaries: Binaries;
   startedAt: string;
+  /** the pod network (`--pod-network`): bridge, CIDRs and names; `down` removes all of it */
+  network?: ClusterNetwork;
 }
 
 export interface UpOptions {
@@ -48,6 +62,10 @@ export interface UpOptions {
   installPackages?: boolean;
   /** how the user turned installing off, for that message (e.g. `--no-install-packages`) */
   installRefusedBy?: string;
+  /**
+   * Pods in network namespaces of their own on a bridge, with cluster DNS (network/); default: STATECRAFT_POD_NETWORK
+   */
+  podNetwork?: boolean;
 }
 
 export interface UpResult {
@@ -95,6 +113,9 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
   if (previous) await stopAll(previous.processes); // a half-dead cluster: clear what is left before starting again
 
   const binaries = await ensureBinaries(progress);
+  const withNetwork = podNetworkRequested(options.podNetwork);
+  const networkBins = withNetwork ? await ensureNetworkBinaries(progress) : undefined;
+  if (previous?.network && !withNetwork) await teardownNetwork(previous.network);
   await mkdir(join(dir, 'logs'), { recursive: true });
   const pki = await ensurePki(dir);
   const ports = {
@@ -120,6 +141,12 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
   const save = () => writeFile(statePath(dir), JSON.stringify(state, null, 2));
 
   try {
+    if (withNetwork) {
+      state.network = await prepareClusterNetwork(dir, previous?.network);
+      await save();
+      progress(`pod network: bridge ${state.network.bridge}, pods ${state.network.podCidr}`);
+      await ensurePki(dir, apiserverSans(state.network)); // pods reach the API at the kubernetes ClusterIP
+    }
     for (const name of ['admin', 'controller-manager', 'scheduler'] as ClientName[]) {
       await writeFile(kubeconfigPath(dir, name), await componentKubeconfig(pki, server, name), { mode: 0o600 });
     }
@@ -165,7 +192,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
           '--advertise-address=192.0.2.10',
           '--authorization-mode=RBAC',
           // benchmarks create hundreds of ClusterIP Services (a /24 holds 254)
-          '--service-cluster-ip-range=10.0.0.0/16',
+          `--service-cluster-ip-range=${state.network?.serviceCidr ?? '10.0.0.0/16'}`,
           '--allow-privileged=true',
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
           `--service-account-key-file=${pki.serviceAccountPub}`,
@@ -243,7 +270,12 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
       startDetached(
         'node-agent',
         process.execPath,
-        [AGENT_MAIN, `--kubeconfig=${state.kubeconfig}`, `--dir=${dir}`],
+        [
+          AGENT_MAIN,
+          `--kubeconfig=${state.kubeconfig}`,
+          `--dir=${dir}`,
+          ...(state.network ? [`--pod-network=${networkFile(dir)}`] : []),
+        ],
         log('node-agent'),
         {
           ...process.env,
@@ -254,6 +286,21 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
     await save();
 
     await kubectlApply(binaries.kubectl, state.kubeconfig, [...clusterBaseObjects(), ...steeringObjects()]);
+    if (state.network && networkBins) {
+      progress('starting coredns, the API relay and kube-proxy');
+      processes.push(await startCoreDns(dir, state.network, networkBins, state.kubeconfig));
+      await save();
+      const relay = await startApiRelay(dir, state.network, ports.apiserver, state.kubeconfig);
+      processes.push(relay.process);
+      await save();
+      processes.push(await startKubeProxy(dir, state.network, networkBins, relay.kubeconfig, LOCAL_NODE_NAME));
+      await save();
+      await kubectlApply(
+        binaries.kubectl,
+        state.kubeconfig,
+        kubernetesServiceEndpoints(state.network, ports.apiserver),
+      );
+    }
     for (const [node, component] of [
       [KWOK_NODE_NAME, 'kwok'],
       [LOCAL_NODE_NAME, 'node-agent'],
@@ -294,6 +341,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
     );
   } catch (err) {
     await stopAll(processes);
+    if (state.network) await teardownNetwork(state.network).catch(() => {});
     await save();
     throw err;
   }
@@ -307,6 +355,8 @@ export async function clusterDown(dirArg: string): Promise<{ stopped: string[] }
   if (!state) return { stopped: [] };
   const stopped = state.processes.filter(isOurs).map((p) => p.name);
   await stopAll(state.processes);
+  // after the agent stopped the pods: every namespace, veth, the bridge and its route, found by the cluster's names
+  if (state.network) await teardownNetwork(state.network);
   await rm(statePath(dir), { force: true });
   return { stopped };
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -47,7 +47,7 @@ export const APISERVER_SANS = [
  * Node's crypto cannot issue X.509 certificates, so this uses the openssl command (Debian's `openssl` package);
  * keys are P-256 because they are fast to make.
  */
-export async function ensurePki(clusterDir: string): Promise<Pki> {
+export async function ensurePki(clusterDir: string, extraSans: string[] = []): Promise<Pki> {
   const dir = join(clusterDir, 'pki');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const p = (f: string) => join(dir, f);
@@ -71,11 +71,16 @@ export async function ensurePki(clusterDir: string): Promise<Pki> {
       ['-keyout', pki.caKey, '-out', pki.caCert, '-days', '3650', '-subj', '/CN=statecraft-local-ca'],
     );
   }
-  if (!existsSync(pki.apiserverCert)) {
+  // extra names (the pod network's in-cluster addresses of the API) are recorded; another set reissues the cert
+  const sans = [...APISERVER_SANS, ...extraSans];
+  const sansFile = p('apiserver.sans');
+  const recorded = existsSync(sansFile) ? await readFile(sansFile, 'utf8') : APISERVER_SANS.join(',');
+  if (!existsSync(pki.apiserverCert) || recorded !== sans.join(',')) {
     await issue(pki, pki.apiserverCert, pki.apiserverKey, '/CN=kube-apiserver', [
-      `subjectAltName=${APISERVER_SANS.join(',')}`,
+      `subjectAltName=${sans.join(',')}`,
       'extendedKeyUsage=serverAuth',
     ]);
+    await writeFile(sansFile, sans.join(','));
   }
   for (const [name, subject] of Object.entries(CLIENT_SUBJECTS) as [ClientName, string][]) {
     const c = pki.clients[name];

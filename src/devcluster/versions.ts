@@ -7,6 +7,8 @@ export const ETCD_VERSION = 'v3.6.16';
 export const KWOK_VERSION = 'v0.8.0';
 /** helm v3, for the chart's lint/template/install tests and `npm run build-installer` */
 export const HELM_VERSION = 'v3.22.0';
+/** cluster DNS of the pod network (`cluster up --pod-network`), built with only the plugins it uses */
+export const COREDNS_VERSION = 'v1.14.7';
 
 /** The staging modules of k8s.io/kubernetes share its minor: v1.34.4 → v0.34.4. */
 export function stagingVersion(kubernetesVersion: string): string {

@@ -15,14 +15,23 @@ test('the generated role has no wildcard verb, resource or group', () => {
   }
 });
 
-test('Secrets are written only because a controller owns the Secrets it creates (MusicService credentials)', () => {
+test('Secrets are written only by MusicService (the credentials it owns) and MySQL (its one Secret, created once)', () => {
   const writes = verbsOn('', 'secrets').filter((v) => !['get', 'list', 'watch'].includes(v));
   const why = rbac.rules.find((r) => r.rule.resources.includes('secrets'))!.why.find((w) => w.startsWith('secrets:'))!;
   const writers = why
     .replace(/^secrets: /, '')
     .split('; ')
     .filter((w) => !w.endsWith(': watched'));
-  assert.deepEqual(writers, ['musicservice: owned children']);
+  assert.deepEqual(writers, [
+    'musicservice: owned children',
+    "mysql: create the MySQL kind's Secret mysql-secret-{name} once (never updated or deleted)",
+  ]);
+  // and MySQL declares exactly `create` on Secrets, nothing that could change or delete one
+  const mysql = operatorAccess().find((a) => a.controller === 'mysql')!;
+  const secretWrites = mysql.access
+    .filter((a) => a.gvk.kind === 'Secret' && !a.subresource)
+    .flatMap((a) => a.verbs.filter((v) => !['get', 'list', 'watch'].includes(v)));
+  assert.deepEqual(secretWrites, ['create']);
   assert.ok(writes.length > 0);
 });
 

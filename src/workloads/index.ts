@@ -1,4 +1,6 @@
 /** Pure builders of Kubernetes objects shared by the controllers. */
+
+export * from './backup-job.ts';
 export * from './config-hash.ts';
 export * from './config-map.ts';
 export * from './horizontal-pod-autoscaler.ts';

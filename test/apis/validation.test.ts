@@ -70,6 +70,15 @@ export const validBases: [string, () => Obj][] = [
   ['RedisCluster', rcc],
   ['PostgresReplication', pr],
   ['ProxysqlSync', ps],
+  // upstream's webhook allows a single member with a warning: accepted here too (MemberCount False says it)
+  [
+    'MysqlGroupReplication with one member',
+    () => {
+      const o = mgr();
+      o.spec.member.splice(1);
+      return o;
+    },
+  ],
 ];
 
 interface Case {
@@ -135,7 +144,8 @@ export const cases: Case[] = [
   broken('source missing', mr, 'spec.source', (o) => delete o.spec.source),
   // MysqlGroupReplication
   broken('even member count', mgr, 'spec.member', (o) => o.spec.member.push(node(3))),
-  broken('a single member', mgr, 'spec.member', (o) => o.spec.member.splice(1)),
+  // one member is accepted, as upstream (the controller warns with MemberCount False): none is not
+  broken('no member', mgr, 'spec.member', (o) => (o.spec.member = [])),
   broken('eleven members', mgr, 'spec.member', (o) => {
     o.spec.member = Array.from({ length: 11 }, (_, i) => node(i));
   }),

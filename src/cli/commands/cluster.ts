@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { ensureBinaries } from '../../devcluster/build.ts';
+import { ensureBinaries, ensureNetworkBinaries } from '../../devcluster/build.ts';
 import { clusterDown, clusterUp, isRunning, readState } from '../../devcluster/cluster.ts';
 import { defaultClusterDir } from '../../devcluster/paths.ts';
 import type { Command } from '../command.ts';
 import { UserError } from '../command.ts';
 
-const USAGE = `usage: statecraft cluster up|down|status|build [--dir DIR] [--no-install-packages]
+const USAGE = `usage: statecraft cluster up|down|status|build [--dir DIR] [--no-install-packages] [--pod-network]
 
   up      install the Debian packages the node agent needs when missing (deploy/system-packages.txt; apt-get,
           announced first, as root or with passwordless sudo), build the control plane on first use (cached under
@@ -13,10 +13,13 @@ const USAGE = `usage: statecraft cluster up|down|status|build [--dir DIR] [--no-
           node agent; print the kubeconfig path
   down    stop exactly the processes 'up' started in DIR
   status  say whether the cluster in DIR runs
-  build   only build (or find in the cache) the control-plane binaries
+  build   only build (or find in the cache) the control-plane binaries (with --pod-network: CoreDNS and
+          kube-proxy too)
 
   --dir DIR                cluster directory (default ${defaultClusterDir()}, or $STATECRAFT_CLUSTER_DIR)
-  --no-install-packages    never run apt-get (also STATECRAFT_NO_APT=1): stop with the command to run instead`;
+  --no-install-packages    never run apt-get (also STATECRAFT_NO_APT=1): stop with the command to run instead
+  --pod-network            (up) each pod in a network namespace of its own on a bridge, pod IPs from 10.x, cluster
+                           DNS by CoreDNS (also STATECRAFT_POD_NETWORK=1); see README "The local pod network"`;
 
 export const clusterCommand: Command = {
   name: 'cluster',
@@ -28,6 +31,7 @@ export const clusterCommand: Command = {
       options: {
         dir: { type: 'string' },
         'no-install-packages': { type: 'boolean' },
+        'pod-network': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -44,6 +48,7 @@ export const clusterCommand: Command = {
           progress: (line) => console.error(line),
           installPackages: !values['no-install-packages'],
           installRefusedBy: values['no-install-packages'] ? '--no-install-packages' : undefined,
+          podNetwork: values['pod-network'] || undefined,
         });
         if (result.alreadyRunning) console.error(`cluster in ${dir} is already running`);
         else console.error(`cluster ready in ${result.seconds.toFixed(1)} s`);
@@ -63,9 +68,10 @@ export const clusterCommand: Command = {
       }
       case 'build': {
         const started = Date.now();
-        const binaries = await ensureBinaries((line) => console.error(line));
+        const binaries: object = await ensureBinaries((line) => console.error(line));
+        if (values['pod-network']) Object.assign(binaries, await ensureNetworkBinaries((line) => console.error(line)));
         console.error(`binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        for (const path of Object.values(binaries)) console.log(path);
+        for (const path of Object.values(binaries) as string[]) console.log(path);
         return 0;
       }
       default:

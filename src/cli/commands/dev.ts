@@ -17,7 +17,14 @@ import { registerStatecraftMetrics } from '../../observe/metrics.ts';
 import { Manager } from '../../runtime/index.ts';
 import { type Command, UserError } from '../command.ts';
 import { type FixtureCredentials, sampleFixtures } from '../dev/sampleFixtures.ts';
-import { type KubeObject, podProblem, type SampleState, sampleState, stateLine } from '../dev/sampleStatus.ts';
+import {
+  CANNOT_RUN_HERE,
+  type KubeObject,
+  podProblem,
+  type SampleState,
+  sampleState,
+  stateLine,
+} from '../dev/sampleStatus.ts';
 import { databaseEndpoints, nextSteps, type SummaryRow, summaryTable } from '../dev/summary.ts';
 
 const run = promisify(execFile);
@@ -44,7 +51,8 @@ then keeps running until Ctrl-C. Operator logs go to DIR/logs/operator.log.
   --exit-after SECONDS     exit after the summary instead of running on, and wait at most SECONDS for it (counted
                            from applying the samples); the exit code is 0 only if every sample converged
   --operator pod           run the operator as an installed operator does: dist/install.yaml's objects (the chart,
-                           rendered with --address-mode=pod-ip) in namespace statecraft-system — two pods of the
+                           rendered with --address-mode=pod-ip, or its default with STATECRAFT_POD_NETWORK=1, whose
+                           cluster DNS serves the host names) in namespace statecraft-system — two pods of the
                            Statecraft image (run by the node agent from this checkout), leader election, and only
                            the generated RBAC. Default in-process: the operator runs in this process
   --no-install-packages    never run apt-get (also STATECRAFT_NO_APT=1): stop with the command to run instead
@@ -164,7 +172,9 @@ export const devCommand: Command = {
     if (inPod) {
       const text = await renderInstaller(state.binaries.helm, REPO, [
         'crds.install=false', // installed above, by the same field manager as the in-process mode
-        'addressMode=pod-ip', // no cluster DNS on this machine
+        // the pod network has cluster DNS, so the chart's default (auto: host names in a pod) works as in production;
+        // without it the host names resolve nowhere here
+        ...(state.network ? [] : ['addressMode=pod-ip']),
         'aesKey.create=false', // the samples' fixtures bring the AES key
       ]);
       await kubectlApply(
@@ -222,6 +232,8 @@ export const devCommand: Command = {
     const watched = samples.filter((s) => hasController(s.kind as string));
     const kinds = [...new Set(watched.map((s) => (s.kind as string).toLowerCase()))];
     const keys = new Set(watched.map(describe));
+    // the kinds whose servers cannot run here report their False condition; nobody waits for them
+    const awaited = watched.filter((s) => !CANNOT_RUN_HERE[s.kind as string]);
     const convergedAt = new Map<string, number>();
     const current = new Map<string, { state: SampleState; object: KubeObject }>();
     const shown = new Map<string, string>();
@@ -272,9 +284,9 @@ export const devCommand: Command = {
       for (const until = Date.now() + ms; !stop && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
     };
     console.log(
-      `waiting for ${watched.length} samples to converge (at most ${Math.round(timeout)} s; Ctrl-C stops the operator)`,
+      `waiting for ${awaited.length} samples to converge (at most ${Math.round(timeout)} s; Ctrl-C stops the operator)`,
     );
-    const allConverged = () => watched.every((s) => current.get(describe(s))?.state.converged);
+    const allConverged = () => awaited.every((s) => current.get(describe(s))?.state.converged);
     const deadline = applied + timeout * 1000;
     while (!stop) {
       await pollReporting();
@@ -285,11 +297,11 @@ export const devCommand: Command = {
     // the finish line
     const ok = allConverged();
     const elapsed = ((Date.now() - applied) / 1000).toFixed(1);
-    const missing = watched.filter((s) => !current.get(describe(s))?.state.converged).map(describe);
+    const missing = awaited.filter((s) => !current.get(describe(s))?.state.converged).map(describe);
     console.log('');
     console.log(
       ok
-        ? `all ${watched.length} samples converged in ${elapsed} s`
+        ? `all ${awaited.length} samples converged in ${elapsed} s`
         : `${stop ? 'stopped' : 'timed out'} after ${elapsed} s; not converged: ${missing.join(', ')}`,
     );
     const rows: SummaryRow[] = samples.map((s) => {
@@ -299,6 +311,16 @@ export const devCommand: Command = {
         return { kind, name: nameOf(s), state: 'no controller yet', converged: false, noController: true };
       }
       const st = current.get(key)?.state;
+      if (CANNOT_RUN_HERE[kind]) {
+        const why = CANNOT_RUN_HERE[kind];
+        return {
+          kind,
+          name: nameOf(s),
+          state: st ? `${stateLine(st)} (${why})` : why,
+          converged: false,
+          cannotRunHere: true,
+        };
+      }
       const at = convergedAt.get(key);
       return {
         kind,

@@ -19,6 +19,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./aes.ts')).aesCommand,
   },
   {
+    name: 'backup',
+    summary: 'take, list or restore a logical MySQL/MariaDB backup (run by the MySQL kind backup CronJob)',
+    load: async () => (await import('./backup.ts')).backupCommand,
+  },
+  {
     name: 'cluster',
     summary: 'run a local Kubernetes control plane (up, down, status)',
     load: async () => (await import('./cluster.ts')).clusterCommand,
@@ -38,6 +43,11 @@ export const commands: CommandEntry[] = [
     name: 'status',
     summary: 'show Statecraft CRs: topology nodes, roles, lag, Services, replicas, conditions, events',
     load: async () => (await import('./status.ts')).statusCommand,
+  },
+  {
+    name: 'ui',
+    summary: 'serve the live web view of every Statecraft CR (topology diagrams) against the current kubeconfig',
+    load: async () => (await import('./ui.ts')).uiCommand,
   },
   {
     name: 'run',

@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { installCrds } from '../../apis/install.ts';
 import { controllers, resolveAddressMode } from '../../controllers/index.ts';
 import { registerStatecraftMetrics } from '../../observe/metrics.ts';
+import { serveFromManager } from '../../observe/web/index.ts';
 import { createLogger, LeadershipLostError, loadKubeConfig, Manager } from '../../runtime/index.ts';
+import { parseBindAddress } from '../../runtime/server.ts';
 import type { Command } from '../command.ts';
 
 const HELP = `usage: statecraft run [options]
@@ -12,6 +14,7 @@ Starts the operator with every registered controller.
   --kubeconfig PATH                  kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
   --metrics-bind-address ADDR        /metrics address, '0' disables (default :8080)
   --health-probe-bind-address ADDR   /healthz and /readyz address, '0' disables (default :8081)
+  --ui-bind-address ADDR             serve the read-only web view (topologies, live) here (default 0: off)
   --leader-elect                     elect a leader on a Lease before reconciling
   --leader-election-namespace NS     namespace of the Lease (default: pod namespace, else default)
   --leader-election-id NAME          name of the Lease (default statecraft-leader)
@@ -30,6 +33,7 @@ export const runCommand: Command = {
         kubeconfig: { type: 'string' },
         'metrics-bind-address': { type: 'string', default: ':8080' },
         'health-probe-bind-address': { type: 'string', default: ':8081' },
+        'ui-bind-address': { type: 'string', default: '0' },
         'leader-elect': { type: 'boolean', default: false },
         'leader-election-namespace': { type: 'string' },
         'leader-election-id': { type: 'string' },
@@ -57,6 +61,12 @@ export const runCommand: Command = {
       console.error(`statecraft run: ${(err as Error).message}`);
       return 2;
     }
+    try {
+      parseBindAddress(values['ui-bind-address']);
+    } catch (err) {
+      console.error(`statecraft run: --ui-bind-address: ${(err as Error).message}`);
+      return 2;
+    }
     const log = createLogger();
     if (values['install-crds']) {
       const crds = await installCrds(kc);
@@ -75,6 +85,7 @@ export const runCommand: Command = {
     registerStatecraftMetrics(mgr);
     mgr.handleSignals();
     try {
+      await serveFromManager(mgr, values['ui-bind-address'], log);
       await mgr.start();
       return 0;
     } catch (err) {

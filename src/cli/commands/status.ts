@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { type KindDefinition, kinds } from '../../apis/index.ts';
+import { attachToCluster, TopologyFeed } from '../../observe/feed.ts';
+import { RELATED_KINDS, type Related } from '../../observe/related.ts';
 import { renderStatus, type StatusReport, statusReport } from '../../observe/statusReport.ts';
 import { KubeClient, type KubeObject, loadKubeConfig } from '../../runtime/index.ts';
 import { type Command, UserError } from '../command.ts';
@@ -12,7 +15,8 @@ Without KIND/NAME: every Statecraft CR in the namespace.
 
   --kubeconfig PATH    kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
   -n, --namespace NS   namespace (default: the kubeconfig context's, else default)
-  -o, --output FORMAT  text (default; colour on a terminal) or json`;
+  -o, --output FORMAT  text (default; colour on a terminal) or json
+  --live               keep watching: redraw on every change (json: one line per change) until Ctrl-C`;
 
 /** KIND as kubectl accepts it: kind, plural, singular or a short name, case-insensitive. */
 function resolveKind(word: string): KindDefinition {
@@ -20,6 +24,52 @@ function resolveKind(word: string): KindDefinition {
   const k = kinds.find((d) => [d.kind.toLowerCase(), d.plural, d.singular, ...(d.shortNames ?? [])].includes(w));
   if (!k) throw new UserError(`unknown kind '${word}' (one of ${kinds.map((d) => d.singular).join(', ')})`);
   return k;
+}
+
+/** KIND/NAME as typed → the kind and name, with a clear error for anything else. */
+function target(word: string): { kind: KindDefinition; name: string } {
+  const [kindWord, name] = word.split('/');
+  if (!name) throw new UserError(`expected KIND/NAME, got '${word}'`);
+  return { kind: resolveKind(kindWord), name };
+}
+
+/**
+ * `--live`: the web view's feed (informers on the CRs and the related kinds, never Secrets), rendered by the same
+ * renderer as the one-shot output on every change; ends on Ctrl-C (SIGINT) or SIGTERM.
+ */
+async function live(client: KubeClient, namespace: string, word: string | undefined, json: boolean): Promise<number> {
+  const one = word ? target(word) : undefined;
+  if (one && !(await client.get(gvkOf(one.kind), namespace, one.name))) {
+    throw new UserError(`${one.kind.kind} ${namespace}/${one.name} not found`);
+  }
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const tty = !!process.stdout.isTTY;
+  const color = tty && !process.env.NO_COLOR;
+  const feed = new TopologyFeed();
+  feed.subscribe((all) => {
+    const reports = all.filter((r) => !one || (r.kind === one.kind.kind && r.name === one.name));
+    // the watch may announce before the object arrived (or after it was deleted): JSON lines carry objects only
+    if (json) {
+      if (!one || reports[0]) process.stdout.write(`${JSON.stringify(one ? reports[0] : reports)}\n`);
+      return;
+    }
+    const body = reports.length
+      ? reports.map((r) => renderStatus(r, color)).join('\n\n')
+      : one
+        ? `${one.kind.kind} ${namespace}/${one.name} not found`
+        : `no Statecraft objects in ${namespace}`;
+    // a terminal gets the table redrawn in place; a pipe gets each state after a separator
+    process.stdout.write(tty ? `\x1b[H\x1b[2J${body}\n\n(live; Ctrl-C to stop)\n` : `${body}\n---\n`);
+  });
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'error' }, pino.destination(2));
+  await attachToCluster(feed, client, { namespaces: [namespace], log, signal: abort.signal });
+  await new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }));
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  return 0;
 }
 
 const gvkOf = (d: KindDefinition) => ({ apiVersion: `${d.group}/${d.version}`, kind: d.kind });
@@ -36,6 +86,7 @@ export const statusCommand: Command = {
         kubeconfig: { type: 'string' },
         namespace: { type: 'string', short: 'n' },
         output: { type: 'string', short: 'o', default: 'text' },
+        live: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -50,12 +101,17 @@ export const statusCommand: Command = {
     const kc = loadKubeConfig({ path: values.kubeconfig });
     const namespace = values.namespace ?? kc.namespace ?? 'default';
     const client = new KubeClient(kc);
+    if (values.live) {
+      try {
+        return await live(client, namespace, positionals[0], values.output === 'json');
+      } finally {
+        client.close();
+      }
+    }
     try {
       const crs: KubeObject[] = [];
       if (positionals[0]) {
-        const [kindWord, name] = positionals[0].split('/');
-        if (!name) throw new UserError(`expected KIND/NAME, got '${positionals[0]}'`);
-        const d = resolveKind(kindWord);
+        const { kind: d, name } = target(positionals[0]);
         const cr = await client.get(gvkOf(d), namespace, name);
         if (!cr) throw new UserError(`${d.kind} ${namespace}/${name} not found`);
         crs.push(cr);
@@ -68,13 +124,22 @@ export const statusCommand: Command = {
           }
         }
       }
+      // one LIST per related kind for the namespace; a kind we may not read is left out of the report
+      const related: Related = {};
+      for (const key of ['pods', 'services', 'pvcs', 'hpas'] as const) {
+        const gvk = RELATED_KINDS[key];
+        related[key] = await client
+          .list(gvk, { namespace })
+          .then((l) => l.items)
+          .catch(() => undefined);
+      }
       const reports: StatusReport[] = [];
       for (const cr of crs) {
         const events = await client
           .list(EVENTS, { namespace, fieldSelector: `regarding.name=${cr.metadata?.name},regarding.kind=${cr.kind}` })
           .then((l) => l.items)
           .catch(() => [] as KubeObject[]);
-        reports.push(statusReport(cr, events));
+        reports.push(statusReport(cr, { ...related, events }));
       }
       if (values.output === 'json') {
         console.log(JSON.stringify(positionals[0] ? reports[0] : reports, null, 2));

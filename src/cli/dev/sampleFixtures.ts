@@ -111,6 +111,14 @@ function composeFixtures(c: FixtureCredentials): Obj[] {
       data: { mysql: enc(c.mysqlPassword), replication: enc(c.replicationPassword) },
     },
     secret(ns, COMPOSE_INIT_SECRET, { 'users.sql': initSql, 'root-password': c.rootPassword }),
+    // the ProxysqlSync sample's logins: no ProxySQL runs here (its admin password is the run's root password, for a
+    // server that does not exist); `mysql` reads the accounts from the MysqlReplication's source
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'proxysql-credentials', namespace: ns },
+      data: { proxysql: enc(c.rootPassword), mysql: enc(c.mysqlPassword) },
+    },
   ];
   COMPOSE_NODES.forEach((name, i) => {
     objects.push(

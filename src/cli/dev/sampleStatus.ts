@@ -79,6 +79,26 @@ const RULES: Record<string, KindRule> = {
   },
   ShazamqCluster: BROKERS,
   StreamBusCluster: BROKERS,
+  ProxysqlSync: {
+    converged: (s) => s.ready === true,
+    state: (s) => (s.ready === undefined ? undefined : s.ready ? 'Ready' : 'NotReady'),
+    conditions: ['ServerReady', 'UserReady'],
+  },
+  MysqlGroupReplication: {
+    converged: (s) => s.ready === true,
+    state: (s) => (s.ready === undefined ? undefined : s.ready ? 'Ready' : 'NotReady'),
+    conditions: ['TopologyReady', 'ResourceReady', 'MemberCount'],
+  },
+};
+
+/**
+ * Kinds whose servers cannot run on the local cluster (no ProxySQL, and MariaDB has no Group Replication): their
+ * samples are applied and their controllers report, but `dev` does not wait for them — the state it shows is the
+ * False condition that says why, which is the honest outcome here.
+ */
+export const CANNOT_RUN_HERE: Readonly<Record<string, string>> = {
+  ProxysqlSync: 'no ProxySQL runs on the local cluster',
+  MysqlGroupReplication: 'no MySQL server runs on the local cluster (MariaDB has no Group Replication)',
 };
 
 const GENERIC: KindRule = {

@@ -32,14 +32,19 @@ test('databases are reached by pod IP, with a command that prints the password (
       spec: { source: { name: 'n0' }, replica: [{ name: 'n1' }] },
     },
     { kind: 'MusicService', metadata: { name: 'm', namespace: 'default' }, spec: {} },
+    { kind: 'MySQL', metadata: { name: 'i', namespace: 'default' }, spec: { databaseUser: 'myuser' } },
   ];
-  const pod = (name: string, ip: string) => ({ metadata: { name, namespace: 'default' }, status: { podIP: ip } });
+  const pod = (name: string, ip: string, labels?: Record<string, string>) => ({
+    metadata: { name, namespace: 'default', labels },
+    status: { podIP: ip },
+  });
   const endpoints = databaseEndpoints(samples, [
     pod('n1', '127.0.1.2'),
     pod('n0', '127.0.1.1'),
     pod('m-db-replica-0', '127.0.1.4'),
     pod('m-db-master-0', '127.0.1.3'),
     pod('m-0', '10.244.0.5'),
+    pod('mysql-i-5f49db45f-x', '127.0.1.5', { app: 'mysql', 'mysql-instance': 'i' }),
   ]);
   assert.deepEqual(
     endpoints.map((e) => [e.owner, e.role, e.pod, e.host, e.port]),
@@ -48,7 +53,13 @@ test('databases are reached by pod IP, with a command that prints the password (
       ['MysqlReplication default/r', 'replica', 'n1', '127.0.1.2', 3306],
       ['MusicService default/m', 'primary', 'm-db-master-0', '127.0.1.3', 3306],
       ['MusicService default/m', 'replica', 'm-db-replica-0', '127.0.1.4', 3306],
+      ['MySQL default/i', 'server', 'mysql-i-5f49db45f-x', '127.0.1.5', 3306],
     ],
+  );
+  assert.equal(endpoints[4].user, 'myuser');
+  assert.equal(
+    endpoints[4].passwordCommand,
+    "kubectl -n default get secret mysql-secret-i -o jsonpath='{.data.password}' | base64 -d",
   );
   assert.equal(
     endpoints[2].passwordCommand,

@@ -16,6 +16,8 @@ export interface SummaryRow {
   seconds?: number;
   /** the kind has a CRD but no controller yet */
   noController?: boolean;
+  /** the kind's servers cannot run here (sampleStatus.ts CANNOT_RUN_HERE): reported, never waited for */
+  cannotRunHere?: boolean;
 }
 
 export function summaryTable(rows: SummaryRow[]): string[] {
@@ -25,7 +27,11 @@ export function summaryTable(rows: SummaryRow[]): string[] {
       r.kind,
       r.name,
       r.state,
-      r.noController ? '-' : r.converged && r.seconds !== undefined ? `${r.seconds.toFixed(1)} s` : 'not yet',
+      r.noController || r.cannotRunHere
+        ? '-'
+        : r.converged && r.seconds !== undefined
+          ? `${r.seconds.toFixed(1)} s`
+          : 'not yet',
     ]),
   ];
   const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i].length)));
@@ -45,7 +51,7 @@ export interface DatabaseEndpoint {
 }
 
 interface PodLike {
-  metadata?: { name?: string; namespace?: string };
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
   status?: { podIP?: string };
   spec?: { containers?: { ports?: { containerPort?: number }[] }[] };
 }
@@ -56,7 +62,8 @@ const secretValue = (ns: string, secret: string, key: string) =>
 /**
  * Where each sample's databases answer from this machine: their pods' IPs (the local cluster has no Service
  * proxy), with the user and how to read its password. The MysqlReplication pods are dev's fixtures (root password
- * in their init Secret); MusicService's are its StatefulSets (root password in `{name}-db-root`).
+ * in their init Secret); MusicService's are its StatefulSets (root password in `{name}-db-root`); a MySQL's is its
+ * Deployment's pod (the tutorial's login: databaseUser, password in `mysql-secret-{name}`).
  */
 export function databaseEndpoints(samples: KubeObject[], pods: PodLike[]): DatabaseEndpoint[] {
   const out: DatabaseEndpoint[] = [];
@@ -96,6 +103,18 @@ export function databaseEndpoints(samples: KubeObject[], pods: PodLike[]): Datab
         const role = p.metadata!.name!.startsWith(`${names.dbMaster}-`) ? 'primary' : 'replica';
         add(owner, role, p, 'root', secretValue(ns, names.rootSecret, 'password'));
       }
+    }
+    if (s.kind === 'MySQL') {
+      const name = s.metadata!.name!;
+      const user = (s.spec as { databaseUser?: string }).databaseUser ?? 'root';
+      const mine = pods.filter(
+        (p) =>
+          p.metadata?.namespace === ns &&
+          p.status?.podIP &&
+          p.metadata.labels?.app === 'mysql' &&
+          p.metadata.labels['mysql-instance'] === name,
+      );
+      for (const p of mine) add(owner, 'server', p, user, secretValue(ns, `mysql-secret-${name}`, 'password'));
     }
   }
   return out;

@@ -12,12 +12,22 @@ import {
   type Result,
   requeueAfter,
 } from '../../runtime/index.ts';
+import { type BackupObservation, DEFAULT_BACKUP_IMAGE } from '../../workloads/backup-job.ts';
 import { type AddressMode, resolveAddressMode } from '../address-mode.ts';
+import { CRON_JOB, JOB } from './backup.ts';
 import { CONFIG_MAP, HPA, MUSIC_SERVICE, POD, PVC, SECRET, SERVICE, STATEFUL_SET } from './children.ts';
 import { databaseSettings } from './database.ts';
 import { reconcileDatabase } from './replication.ts';
 import type { DatabaseObservation } from './status.ts';
-import { applyChildren, observeChildren, reconcileStorage, type StepContext, step, writeStatus } from './steps.ts';
+import {
+  applyChildren,
+  observeChildren,
+  reconcileBackups,
+  reconcileStorage,
+  type StepContext,
+  step,
+  writeStatus,
+} from './steps.ts';
 import type { StoragePlan } from './storage.ts';
 
 export interface MusicServiceControllerOptions {
@@ -27,6 +37,8 @@ export interface MusicServiceControllerOptions {
   /** how often the database is re-observed while it is not ready / once it is; defaults 5 s / 30 s */
   pollWhileProgressingMs?: number;
   pollWhenReadyMs?: number;
+  /** the image of backup pods (spec.database.backup); default Statecraft's own at this version */
+  backupImage?: string;
 }
 
 /** Only the database's pods: their start, restart or new IP must be observed at once (app pods show in their StatefulSet's status). */
@@ -69,17 +81,20 @@ function registerMusicService(mgr: Manager, options: MusicServiceControllerOptio
       namespace: ms.metadata.namespace!,
       name: ms.metadata.name!,
       addressMode,
+      backupImage: options.backupImage ?? DEFAULT_BACKUP_IMAGE,
     };
     const dbEnabled = databaseSettings(ms).enabled;
     let app: V1StatefulSet | undefined;
     let storage: StoragePlan | undefined;
     let db: DatabaseObservation | undefined;
+    let backups: BackupObservation | undefined;
     let failure: unknown;
     try {
       const observed = await observeChildren(c);
       app = (await applyChildren(c, observed)) ?? observed.app;
       storage = await reconcileStorage(c);
       if (dbEnabled) db = await step('configuring the database', () => reconcileDatabase(c));
+      backups = await reconcileBackups(c);
     } catch (err) {
       failure = err;
     }
@@ -87,6 +102,7 @@ function registerMusicService(mgr: Manager, options: MusicServiceControllerOptio
       app,
       db,
       storage,
+      backups,
       error: failure === undefined ? undefined : failure instanceof Error ? failure.message : String(failure),
     });
     if (failure !== undefined) throw failure;
@@ -103,7 +119,10 @@ function registerMusicService(mgr: Manager, options: MusicServiceControllerOptio
     .owns(SECRET)
     .owns(CONFIG_MAP)
     .owns(POD, { via: STATEFUL_SET, predicates: [databasePods] })
+    .owns(CRON_JOB)
+    .owns(JOB, { via: CRON_JOB })
     .watches(PVC, claimOwner)
+    .access(PVC, ['create'], 'create the backup claim {name}-db-backup (spec.database.backup), never owned or deleted')
     .access(PVC, ['patch'], 'expand claims in place, set their retention (owner references)')
     .access(PVC, ['delete'], 'recreate a smaller volume, only with storage.recreateDeletesData')
     .withOptions({ maxConcurrentReconciles: options.maxConcurrentReconciles ?? 4 })

@@ -24,7 +24,8 @@ test('the sample builds every child with the README’s names', () => {
     'StatefulSet/miku-stream-db-master',
     'StatefulSet/miku-stream-db-replica',
   ]);
-  assert.deepEqual(absent, []);
+  // no spec.database.backup: the backup CronJob is not wanted (removed only if this MusicService owns one)
+  assert.deepEqual(absent, [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'miku-stream-db-backup' }]);
 });
 
 test('Services: app on spec.port → spec.port, master headless, read ClusterIP over replicas', () => {
@@ -117,6 +118,7 @@ test('database.replicas 0 removes the replica StatefulSet, its Services and HPA'
   const keys = [...byKey(apply).keys()];
   assert.ok(!keys.some((k) => /db-replica$|db-replica-|db-read/.test(k)), keys.join());
   assert.deepEqual(absent.map((r) => `${r.kind}/${r.name}`).sort(), [
+    'CronJob/miku-stream-db-backup',
     'HorizontalPodAutoscaler/miku-stream-db-replica-autoscaler',
     'Service/miku-stream-db-read',
     'Service/miku-stream-db-replica',

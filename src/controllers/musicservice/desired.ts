@@ -2,7 +2,9 @@
 import type { KubernetesObject, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { MusicService } from '../../apis/musicservice.ts';
 import type { ChildRef } from '../../runtime/index.ts';
+import { DEFAULT_BACKUP_IMAGE } from '../../workloads/backup-job.ts';
 import { buildAppAutoscaler, buildAppHeadlessService, buildAppService, buildAppStatefulSet } from './app.ts';
+import { backupName, buildDbBackupCronJob, CRON_JOB } from './backup.ts';
 import { CONFIG_MAP, childNames, HPA, SERVICE, STATEFUL_SET } from './children.ts';
 import {
   buildDbConfigMap,
@@ -43,7 +45,11 @@ const configMap = (name: string): ChildRef => ({ ...CONFIG_MAP, name });
  * database Secrets are kept while the MusicService exists, since the retained PVCs hold data protected by them;
  * PVCs are never in this list.
  */
-export function buildChildren(ms: MusicService, observed: ObservedChildren): DesiredChildren {
+export function buildChildren(
+  ms: MusicService,
+  observed: ObservedChildren,
+  backupImage: string = DEFAULT_BACKUP_IMAGE,
+): DesiredChildren {
   const names = childNames(ms.metadata.name!);
   const apply: KubernetesObject[] = [
     buildAppStatefulSet(ms, observed.app),
@@ -61,6 +67,9 @@ export function buildChildren(ms: MusicService, observed: ObservedChildren): Des
     svc(names.dbRead),
     hpa(names.dbReplicaAutoscaler),
   ];
+  const backupCronJob = buildDbBackupCronJob(ms, db, backupImage);
+  if (backupCronJob) apply.push(backupCronJob);
+  else absent.push({ ...CRON_JOB, name: backupName(names.app) });
   if (!db.enabled) {
     absent.push(sts(names.dbMaster), svc(names.dbMaster), configMap(names.dbConfig), ...replicaChildren);
     return { apply, absent };

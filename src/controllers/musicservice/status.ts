@@ -12,6 +12,7 @@ import {
   metaTime,
   setCondition,
 } from '../../runtime/index.ts';
+import { type BackupObservation, backupCondition } from '../../workloads/backup-job.ts';
 import { selectorString } from '../../workloads/labels.ts';
 import { selectorLabels } from './children.ts';
 import type { StoragePlan } from './storage.ts';
@@ -53,6 +54,8 @@ export interface StatusInput {
   app?: V1StatefulSet;
   db?: DatabaseObservation;
   storage?: Pick<StoragePlan, 'refused'>;
+  /** spec.database.backup: what the backup Jobs say */
+  backups?: BackupObservation;
   /** the step that failed this pass, with the error */
   error?: string;
 }
@@ -160,7 +163,9 @@ export function buildStatus(
   const updated = app?.status?.updatedReplicas ?? 0;
   const rolledOut =
     !!app && (app.status?.observedGeneration ?? 0) >= (app.metadata?.generation ?? 0) && updated >= desired;
-  const database = input.db ? buildDatabaseStatus(input.db, previous?.database, now) : undefined;
+  const observed = input.db ? buildDatabaseStatus(input.db, previous?.database, now) : undefined;
+  const lastBackup = input.backups?.lastBackup ?? previous?.database?.lastBackup;
+  const database = observed && lastBackup ? { ...observed, lastBackup } : observed;
 
   let phase: Phase;
   if (input.error) phase = 'Failed';
@@ -204,6 +209,7 @@ export function buildStatus(
         'database.highAvailability.enabled: true asks for a multi-primary Galera cluster, which Statecraft does not run; the database runs as one primary with read replicas',
     });
   }
+  if (input.backups) inputs.push({ type: 'BackupSucceeded', ...backupCondition(input.backups) });
   for (const r of input.storage?.refused ?? []) {
     inputs.push({ type: `StorageWarning${r.scope}`, status: 'True', reason: r.reason, message: r.message });
   }
@@ -261,6 +267,16 @@ export function transitionEvents(before: MusicServiceStatus | undefined, after: 
   const ha = after.conditions?.find((c) => c.type === 'HighAvailabilitySupported');
   if (ha && !before?.conditions?.some((c) => c.type === ha.type && c.reason === ha.reason)) {
     events.push({ type: 'Warning', reason: ha.reason, action: 'Reconcile', note: ha.message });
+  }
+  const backup = after.conditions?.find((c) => c.type === 'BackupSucceeded');
+  const backupBefore = before?.conditions?.find((c) => c.type === 'BackupSucceeded');
+  if (backup && backup.status !== 'Unknown' && backup.message !== backupBefore?.message) {
+    events.push({
+      type: backup.status === 'True' ? 'Normal' : 'Warning',
+      reason: backup.status === 'True' ? 'BackupCompleted' : 'BackupFailed',
+      action: 'Backup',
+      note: backup.message,
+    });
   }
   for (const c of after.conditions ?? []) {
     if (!c.type.startsWith('StorageWarning')) continue;

@@ -2,11 +2,14 @@
  * The I/O steps of one MusicService pass — children, storage, status — each reading what the pure builders need,
  * applying what they decided, and naming itself when it fails. (The database step is replication.ts.)
  */
-import type { V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Job, V1PersistentVolumeClaim, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { MusicService, MusicServiceStatus } from '../../apis/musicservice.ts';
-import { type KubeObject, type Manager, type ObjectContext, StatecraftError } from '../../runtime/index.ts';
+import { isConflict, type KubeObject, type Manager, type ObjectContext, StatecraftError } from '../../runtime/index.ts';
+import { type BackupObservation, observeBackups, podFailureDetail } from '../../workloads/backup-job.ts';
 import type { AddressMode } from '../address-mode.ts';
-import { childNames, PVC, SECRET, STATEFUL_SET } from './children.ts';
+import { backupJobLabels, backupName, buildDbBackupClaim, JOB } from './backup.ts';
+import { childNames, POD, PVC, SECRET, STATEFUL_SET } from './children.ts';
+import { databaseSettings } from './database.ts';
 import { buildChildren, type ObservedChildren } from './desired.ts';
 import { buildStatus, type StatusInput, transitionEvents } from './status.ts';
 import { claimSets, claimsOf, planStorage, retentionChanges, type StoragePlan } from './storage.ts';
@@ -22,6 +25,8 @@ export interface StepContext extends ObjectContext<MusicService> {
   namespace: string;
   name: string;
   addressMode: AddressMode;
+  /** the image of backup pods (spec.database.backup) */
+  backupImage: string;
 }
 
 /** A reconcile step that failed: the message names the step, so status.lastError tells the user where. */
@@ -62,7 +67,7 @@ export async function observeChildren(c: StepContext): Promise<ObservedChildren>
  * features that are off — only those this MusicService controls. Returns the app StatefulSet as applied.
  */
 export async function applyChildren(c: StepContext, observed: ObservedChildren): Promise<V1StatefulSet | undefined> {
-  const desired = buildChildren(c.ms, observed);
+  const desired = buildChildren(c.ms, observed, c.backupImage);
   let app: V1StatefulSet | undefined;
   // independent objects: applied side by side (the StatefulSets only reference the Secrets and ConfigMap by name,
   // and their pods wait for them)
@@ -136,4 +141,33 @@ export async function writeStatus(c: StepContext, input: StatusInput): Promise<M
   await c.patchStatus(patch);
   for (const e of transitionEvents(before, next)) c.event(e);
   return next;
+}
+
+/**
+ * spec.database.backup: the backup claim (created once, never owned, so backups outlive the MusicService) and what
+ * the backup Jobs say (lastBackup from the newest success, the newest outcome with its pod's error).
+ */
+export async function reconcileBackups(c: StepContext): Promise<BackupObservation | undefined> {
+  const db = databaseSettings(c.ms);
+  if (!db.enabled || !c.ms.spec.database?.backup) return undefined;
+  const claim = backupName(c.name);
+  if (!(await c.mgr.cache.get(PVC, c.namespace, claim))) {
+    await step(`creating PersistentVolumeClaim ${claim}`, async () => {
+      try {
+        await c.mgr.client.create(buildDbBackupClaim(c.ms, db) as unknown as KubeObject);
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    });
+  }
+  const jobs = (await c.mgr.cache.list(JOB, {
+    namespace: c.namespace,
+    labels: backupJobLabels(c.name),
+  })) as unknown as V1Job[];
+  const backups = observeBackups(jobs, c.ms.status?.database?.lastBackup);
+  if (backups.latest && !backups.latest.succeeded) {
+    const pods = await c.mgr.cache.list(POD, { namespace: c.namespace, labels: { 'job-name': backups.latest.job } });
+    backups.latest.message = podFailureDetail(pods as unknown as V1Pod[]) ?? backups.latest.message;
+  }
+  return backups;
 }

@@ -34,6 +34,8 @@ export interface ContainerContext {
   /** this container's private directory (server run dir, emptyDir-like data when no volume is mounted) */
   dir: string;
   hostsFile: string;
+  /** the pod's network namespace (pod network); absent: the machine's network, pod IPs in 127.0.0.0/8 */
+  netns?: string;
   binDir: string;
   /** where the servers' programs and pods' commands are looked up (PATH syntax) */
   programPath: string;
@@ -229,6 +231,7 @@ export class ContainerRunner {
         logFile,
         runDir: join(ctx.dir, 'run'),
         programPath: ctx.programPath,
+        netns: ctx.netns,
       };
       const dataDir = (path: string) => hostPathOf(path, ctx.mounts) ?? join(ctx.dir, 'data');
       if (plan.server === 'mariadb') {
@@ -299,6 +302,7 @@ export class ContainerRunner {
       hostname: ctx.pod.spec?.hostname ?? ctx.pod.metadata?.name ?? 'pod',
       mounts: ctx.mounts,
       hostsFile: ctx.hostsFile,
+      netns: ctx.netns,
       workingDir: ctx.container.workingDir,
       keepVisible: ctx.plan.kind === 'command' ? ctx.plan.keepVisible : undefined,
       extraBinds:

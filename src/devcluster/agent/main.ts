@@ -4,17 +4,22 @@
  * Stops cleanly on SIGTERM; `cluster down` sends it to the whole process group.
  */
 
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
+import { PodCidrAllocator } from '../network/allocator.ts';
+import type { ClusterNetwork } from '../network/plan.ts';
 import { IpAllocator } from './ips.ts';
 import { KubeletApi } from './kubelet-api.ts';
 import { localNodeNames, NodeHeartbeat } from './node.ts';
 import { PodAgent } from './pods.ts';
 import { LocalDirProvisioner } from './provisioner.ts';
 
-const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, dir: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { kubeconfig: { type: 'string' }, dir: { type: 'string' }, 'pod-network': { type: 'string' } },
+});
 if (!values.kubeconfig || !values.dir) {
   console.error('usage: agent --kubeconfig=PATH --dir=CLUSTER_DIR');
   process.exit(2);
@@ -37,13 +42,19 @@ const nodes = [...nodeIps].map(([name, ip]) => new NodeHeartbeat(kc, name, ip, l
 // short paths: MariaDB and PostgreSQL sockets live here and unix socket paths are limited to 107 bytes
 // STATECRAFT_AGENT_PATH: where the servers' programs are looked up (default: the system directories); tests point it
 // at a directory without one program to see the PackageNotInstalled path without uninstalling anything
+// --pod-network=FILE: the cluster's network (network/plan.ts, written by `cluster up --pod-network`): pods get
+// addresses of its CIDR in network namespaces of their own; without it pods share the machine's network on 127.x
+const network = values['pod-network']
+  ? (JSON.parse(readFileSync(values['pod-network'], 'utf8')) as ClusterNetwork)
+  : undefined;
 const pods = new PodAgent(
   kc,
   nodeIps,
-  ips,
+  network ? new PodCidrAllocator(network, join(clusterDir, 'agent', 'next-pod-slot')) : ips,
   join(tmpdir(), 'statecraft-pods'),
   log,
   process.env.STATECRAFT_AGENT_PATH || undefined,
+  network,
 );
 for (const node of nodes) await startWithRetry('node', () => node.start());
 await startWithRetry('pod agent', () => pods.start());

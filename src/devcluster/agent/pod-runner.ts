@@ -1,8 +1,11 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { attachPod, detachPod } from '../network/host.ts';
+import { type ClusterNetwork, renderPodHosts, renderResolvConf, slotOfPodIp } from '../network/plan.ts';
 import { ContainerRunner } from './container.ts';
 import { resolveEnv } from './env.ts';
+import { isMySQLImage, MYSQL_ON_MARIADB_REASON, mysqlOnMariadbMessage } from './mysql-image.ts';
 import { type ContainerPlan, type HostEntry, planContainer, renderHosts } from './podspec.ts';
 import { containerMounts, NotYet, PodRefs, prepareVolumes } from './volumes.ts';
 
@@ -19,6 +22,8 @@ export interface AgentContext {
   programPath: string;
   allocateIp(ports: number[]): Promise<string>;
   ownsIp(ip: string | undefined): boolean;
+  /** with the pod network: the pod's processes run in a network namespace of their own (network/host.ts) */
+  network?: ClusterNetwork;
   /** /etc/hosts entries for a pod in namespace ns (pods and Services the agent knows) */
   hostEntries(ns: string): Promise<HostEntry[]>;
   log(msg: string): void;
@@ -34,6 +39,7 @@ export class PodRunner {
   private readonly ctx: AgentContext;
   pod: k8s.V1Pod;
   private ip: string | undefined;
+  private netns: string | undefined;
   private containers: ContainerRunner[] = [];
   private initStatuses: k8s.V1ContainerStatus[] = [];
   private waiting: { reason: string; message?: string } = { reason: 'ContainerCreating' };
@@ -95,6 +101,11 @@ export class PodRunner {
   }
 
   async cleanup(): Promise<void> {
+    const slot = this.ctx.network && slotOfPodIp(this.ctx.network, this.ip);
+    if (this.ctx.network && slot)
+      await detachPod(this.ctx.network, slot).catch((e) =>
+        this.ctx.log(`pod ${this.key}: network: ${(e as Error).message}`),
+      );
     if (process.env.STATECRAFT_AGENT_KEEP_POD_DIRS) return; // for post-mortems of failing tests
     await rm(this.dir, { recursive: true, force: true });
   }
@@ -132,7 +143,23 @@ export class PodRunner {
     }
     if (!volumes || this.stopping) return;
     const hostsFile = join(this.dir, 'hosts');
-    await writeFile(hostsFile, renderHostsFor(await this.ctx.hostEntries(pod.metadata!.namespace!), this.pod));
+    const net = this.ctx.network;
+    if (net) {
+      // as a kubelet writes them: the pod's own names in /etc/hosts, cluster DNS (on the gateway) for the rest
+      const md = this.pod.metadata!;
+      const hosts = renderPodHosts(
+        net,
+        { name: md.name!, namespace: md.namespace!, hostname: spec.hostname, subdomain: spec.subdomain },
+        this.ip,
+      );
+      await writeFile(hostsFile, hosts);
+      this.netns = await attachPod(net, slotOfPodIp(net, this.ip)!, {
+        resolvConf: renderResolvConf(net, md.namespace!),
+        hosts,
+      });
+    } else {
+      await writeFile(hostsFile, renderHostsFor(await this.ctx.hostEntries(pod.metadata!.namespace!), this.pod));
+    }
 
     const restartPolicy = (spec.restartPolicy ?? 'Always') as 'Always' | 'OnFailure' | 'Never';
     const prevStatuses = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
@@ -153,6 +180,7 @@ export class PodRunner {
         mounts: containerMounts(c, volumes!),
         dir: join(this.dir, idx),
         hostsFile,
+        netns: this.netns,
         binDir: this.ctx.binDir,
         programPath: this.ctx.programPath,
         restartPolicy: policy,
@@ -196,6 +224,7 @@ export class PodRunner {
         );
         continue;
       }
+      if (isMySQLImage(c.image)) this.event('Warning', MYSQL_ON_MARIADB_REASON, mysqlOnMariadbMessage(c.name, c.image));
       const runner = await makeRunner(c, plans[i], `c${i}`, restartPolicy);
       if (!runner) return;
       this.containers.push(runner);

@@ -1,9 +1,15 @@
 import * as k8s from '@kubernetes/client-node';
+import type { ClusterNetwork } from '../network/plan.ts';
 import { SYSTEM_DIRS } from '../system-packages.ts';
-import type { IpAllocator } from './ips.ts';
 import { type AgentContext, PodRunner } from './pod-runner.ts';
 import { type HostEntry, podDnsNames, selectorMatches, serviceDnsNames } from './podspec.ts';
 import { wrapperBinDir } from './sandbox.ts';
+
+/** Where pod IPs come from: 127.x addresses of this machine (ips.ts) or the pod network's CIDR. */
+export interface PodIpSource {
+  allocate(ports: number[]): Promise<string>;
+  owns(ip: string | undefined): boolean;
+}
 
 /**
  * The kubelet part of the node agent: watches pods bound to its Node, runs each with a PodRunner, and on deletion
@@ -14,7 +20,8 @@ export class PodAgent {
   private readonly core: k8s.CoreV1Api;
   /** node name → its InternalIP */
   private readonly nodes: Map<string, string>;
-  private readonly ips: IpAllocator;
+  private readonly ips: PodIpSource;
+  private readonly network: ClusterNetwork | undefined;
   private readonly podsDir: string;
   private readonly programPath: string;
   private readonly log: (m: string) => void;
@@ -26,12 +33,15 @@ export class PodAgent {
   constructor(
     kc: k8s.KubeConfig,
     nodes: Map<string, string>,
-    ips: IpAllocator,
+    ips: PodIpSource,
     podsDir: string,
     log: (m: string) => void,
     /** where servers' programs and pods' commands are looked up (PATH syntax) */
     programPath: string = SYSTEM_DIRS.join(':'),
+    /** the pod network (`cluster up --pod-network`): each pod in its own network namespace on the bridge */
+    network?: ClusterNetwork,
   ) {
+    this.network = network;
     this.kc = kc;
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.nodes = nodes;
@@ -44,7 +54,12 @@ export class PodAgent {
   async start(): Promise<void> {
     const binDir = await wrapperBinDir(this.podsDir);
     const server = this.kc.getCurrentCluster()?.server;
-    const apiServer = server ? new URL(server) : undefined;
+    // in the pod network pods reach the API as in a real cluster, at the `kubernetes` Service's ClusterIP
+    const apiServer = this.network
+      ? new URL(`https://${this.network.apiServiceIp}`)
+      : server
+        ? new URL(server)
+        : undefined;
     const ctxFor = (nodeName: string): AgentContext => ({
       core: this.core,
       apiServer,
@@ -55,6 +70,7 @@ export class PodAgent {
       programPath: this.programPath,
       allocateIp: (ports) => this.ips.allocate(ports),
       ownsIp: (ip) => this.ips.owns(ip),
+      network: this.network,
       hostEntries: (ns) => this.hostEntries(ns),
       log: this.log,
     });

@@ -24,7 +24,9 @@ test('officialImage recognises the official images only, and agrees with the pol
     ['bitnami/mariadb:11', undefined],
     ['quay.io/mariadb:10', undefined],
     ['nginx:alpine', undefined],
-    ['mysql:8.0', undefined],
+    ['mysql:8.0', 'mariadb'],
+    ['docker.io/library/mysql:8.4', 'mariadb'],
+    ['bitnami/mysql:8.0', undefined],
   ];
   const re = new RegExp(OFFICIAL_IMAGE_RE);
   for (const [image, want] of cases) {

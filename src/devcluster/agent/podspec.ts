@@ -5,15 +5,18 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as k8s from '@kubernetes/client-node';
+import { isMySQLImage } from './mysql-image.ts';
 
 export type ServerKind = 'mariadb' | 'redis' | 'postgres';
 export const SERVER_KINDS: readonly ServerKind[] = ['mariadb', 'redis', 'postgres'];
 
 /**
- * The official image a reference names, or undefined: `mariadb:10.11`, `docker.io/library/redis:7`,
+ * The server an official image runs here, or undefined: `mariadb:10.11`, `docker.io/library/redis:7`,
  * `postgres@sha256:...`, `mariadb` (latest). Other registries' or users' images are not the official ones.
+ * `mysql:*` runs on MariaDB (see mysql-image.ts: there is no MySQL server here, and the pod is told so).
  */
 export function officialImage(image: string | undefined): ServerKind | undefined {
+  if (isMySQLImage(image)) return 'mariadb';
   const m =
     /^(?:(?:docker\.io|index\.docker\.io)\/)?(?:library\/)?([a-z0-9]+)(?::[\w.-]+)?(?:@sha256:[a-f0-9]+)?$/.exec(
       image ?? '',
@@ -23,7 +26,7 @@ export function officialImage(image: string | undefined): ServerKind | undefined
 
 /** The CEL regular expression the steering policy uses; must agree with officialImage. */
 export const OFFICIAL_IMAGE_RE =
-  '^((docker\\.io|index\\.docker\\.io)/)?(library/)?(mariadb|redis|postgres)(:[\\w.-]+)?(@sha256:[a-f0-9]+)?$';
+  '^((docker\\.io|index\\.docker\\.io)/)?(library/)?(mariadb|mysql|redis|postgres)(:[\\w.-]+)?(@sha256:[a-f0-9]+)?$';
 
 const SERVER_COMMANDS: Record<ServerKind, string[]> = {
   mariadb: ['mariadbd', 'mysqld', 'docker-entrypoint.sh'],

@@ -15,12 +15,15 @@ export interface SandboxOptions {
   /** host directories bound onto themselves after the pod's mounts, so that no mount hides them */
   keepVisible?: string[];
   workingDir?: string;
+  /** the pod's network namespace: `ip netns exec` enters it (and binds its resolv.conf/hosts over /etc) */
+  netns?: string;
 }
 
 /**
  * argv that runs `argv` like inside the pod's container: a private mount and UTS namespace (unshare, as root) where
  * the pod's volumes are bind-mounted at their mountPaths, /etc/hosts names the cluster's pods and Services and the
- * host name is the pod's. The network is the machine's, so the command reaches pods on their pod IPs.
+ * host name is the pod's. The network is the machine's, so the command reaches pods on their pod IPs; with the pod
+ * network the whole sandbox runs in the pod's network namespace instead.
  * Mount points missing on this machine are created (empty directories or files) before binding.
  */
 export function sandboxArgv(argv: string[], o: SandboxOptions): string[] {
@@ -56,7 +59,20 @@ export function sandboxArgv(argv: string[], o: SandboxOptions): string[] {
   });
   lines.push(`rmdir "${stage}" 2>/dev/null || true`);
   lines.push(`cd ${quote(o.workingDir ?? '/')} 2>/dev/null || cd /`, 'exec "$@"');
-  return ['unshare', '--mount', '--uts', '--propagation', 'private', '/bin/sh', '-c', lines.join('\n'), 'sh', ...argv];
+  const netns = o.netns ? ['ip', 'netns', 'exec', o.netns] : [];
+  return [
+    ...netns,
+    'unshare',
+    '--mount',
+    '--uts',
+    '--propagation',
+    'private',
+    '/bin/sh',
+    '-c',
+    lines.join('\n'),
+    'sh',
+    ...argv,
+  ];
 }
 
 /**

@@ -37,6 +37,7 @@ export function startMariadb(options: MariadbOptions): ServerHandle {
     ip: options.ip,
     port: options.port,
     hostname: options.hostname,
+    netns: options.netns,
     async init(tools) {
       programs.assertPresent();
       await mkdir(join(runDir, 'tmp'), { recursive: true });

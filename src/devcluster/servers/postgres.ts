@@ -49,6 +49,7 @@ export function startPostgres(options: PostgresOptions): ServerHandle {
     ip: options.ip,
     port: options.port,
     hostname: options.hostname,
+    netns: options.netns,
     user: PG_USER,
     stopSignal: 'SIGINT',
     async init(tools) {

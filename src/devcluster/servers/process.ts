@@ -25,6 +25,8 @@ export interface ServerOptions {
   logFile?: string;
   /** where the server's programs are looked up (PATH syntax); defaults to PATH and the system directories */
   programPath?: string;
+  /** a network namespace to run the server and its init tools in (the node agent's pod network) */
+  netns?: string;
 }
 
 export interface ExitStatus {
@@ -70,6 +72,8 @@ export interface LaunchSpec {
   /** run as this system user (PostgreSQL refuses root) */
   user?: string;
   hostname?: string;
+  /** network namespace of the server and its helpers (`ip netns exec`, which keeps the pid: it execs) */
+  netns?: string;
   env?: NodeJS.ProcessEnv;
   ping(): Promise<boolean>;
   /** wraps the final argv (the node agent runs commands inside a pod sandbox) */
@@ -89,10 +93,15 @@ export interface Tools {
 }
 
 /** Wraps a command so it runs as `user` and/or with its own host name; the pid stays the server's (exec). */
-export function wrapCommand(command: string, args: string[], opts: { user?: string; hostname?: string }): string[] {
+export function wrapCommand(
+  command: string,
+  args: string[],
+  opts: { user?: string; hostname?: string; netns?: string },
+): string[] {
   let argv = [command, ...args];
   if (opts.user) argv = ['setpriv', `--reuid=${opts.user}`, `--regid=${opts.user}`, '--init-groups', ...argv];
   if (opts.hostname) argv = ['unshare', '--uts', '/bin/sh', '-c', 'hostname "$0" && exec "$@"', opts.hostname, ...argv];
+  if (opts.netns) argv = ['ip', 'netns', 'exec', opts.netns, ...argv];
   return argv;
 }
 
@@ -116,7 +125,7 @@ export function launch(spec: LaunchSpec): ServerHandle {
     run(command, args, opts = {}) {
       return new Promise((resolve, reject) => {
         if (aborted) return reject(new InitError('stopped'));
-        const argv = wrapCommand(command, args, { user: opts.user });
+        const argv = wrapCommand(command, args, { user: opts.user, netns: spec.netns });
         const p = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
         helper = p;
         let out = '';
@@ -138,7 +147,7 @@ export function launch(spec: LaunchSpec): ServerHandle {
       });
     },
     spawn(command, args, opts = {}) {
-      const argv = wrapCommand(command, args, { user: opts.user });
+      const argv = wrapCommand(command, args, { user: opts.user, netns: spec.netns });
       const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', logFd ?? 'ignore', logFd ?? 'ignore'] });
       helpers.add(p);
       p.on('exit', () => helpers.delete(p));
@@ -153,7 +162,7 @@ export function launch(spec: LaunchSpec): ServerHandle {
       await openLog();
       await spec.init(tools);
       if (aborted) return { code: null, signal: 'SIGTERM', message: 'stopped during initialisation' };
-      let argv = wrapCommand(spec.command, spec.args, { user: spec.user, hostname: spec.hostname });
+      let argv = wrapCommand(spec.command, spec.args, { user: spec.user, hostname: spec.hostname, netns: spec.netns });
       if (spec.wrap) argv = spec.wrap(argv);
       child = spawn(argv[0], argv.slice(1), {
         stdio: ['ignore', logFd ?? 'ignore', logFd ?? 'ignore'],

@@ -37,6 +37,7 @@ export function startRedis(options: ServerOptions): ServerHandle {
     ip: options.ip,
     port: options.port,
     hostname: options.hostname,
+    netns: options.netns,
     async init() {
       programs.assertPresent();
       await mkdir(options.dataDir, { recursive: true });

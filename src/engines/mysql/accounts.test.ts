@@ -28,3 +28,18 @@ test('accounts: filter removes names, anonymous and duplicate rows go, unproxyab
   assert.equal(r.accounts[0].hash, '*A');
   assert.deepEqual(r.skipped, [{ user: 'sock', reason: 'authentication plugin unix_socket' }]);
 });
+
+test('accounts: an empty authentication string (password-less or locked, like mariadb.sys) is never copied', () => {
+  const { accounts, skipped } = selectAccounts(
+    [
+      { user: 'mariadb.sys', hash: '', plugin: 'mysql_native_password' },
+      { user: 'app', hash: '*ABC', plugin: 'mysql_native_password' },
+    ],
+    [],
+  );
+  assert.deepEqual(
+    accounts.map((a) => a.user),
+    ['app'],
+  );
+  assert.deepEqual(skipped, [{ user: 'mariadb.sys', reason: 'no password (empty authentication string)' }]);
+});

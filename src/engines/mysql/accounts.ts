@@ -33,6 +33,9 @@ export function selectAccounts(
     if (!r.user || filter.includes(r.user) || seen.has(r.user)) continue;
     seen.add(r.user);
     if (!PROXYABLE_PLUGINS.has(r.plugin)) skipped.push({ user: r.user, reason: `authentication plugin ${r.plugin}` });
+    // no authentication string: a password-less or locked account (MariaDB's mariadb.sys) — as a ProxySQL user it
+    // would let clients in with no password at all
+    else if (!r.hash) skipped.push({ user: r.user, reason: 'no password (empty authentication string)' });
     else accounts.push(r);
   }
   return { accounts, skipped };

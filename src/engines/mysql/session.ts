@@ -1,4 +1,4 @@
-import mysql from 'mysql2/promise';
+import { connectProtocol, type Row } from './connection.ts';
 import type { Dialect, Statement } from './dialect.ts';
 import { dialectFor } from './dialect.ts';
 import { classifyDriverError, MysqlEngineError } from './errors.ts';
@@ -14,7 +14,7 @@ export interface Login {
   password: string;
 }
 
-export type Row = Record<string, unknown>;
+export type { Row };
 
 /** One connection to one server, with its dialect. `run` never lets a password reach an error message. */
 export interface Session {
@@ -50,41 +50,15 @@ export interface ConnectOptions {
 
 /** Connects, reads the version, picks the dialect. Throws MysqlEngineError CONNECT_FAILED / ACCESS_DENIED / UNSUPPORTED_VERSION. */
 export async function connectNode(address: NodeAddress, login: Login, options: ConnectOptions = {}): Promise<Session> {
-  const label = `${address.host}:${address.port}`;
-  const secrets = [login.password, ...(options.secrets ?? [])];
-  let conn: mysql.Connection;
-  try {
-    conn = await mysql.createConnection({
-      host: address.host,
-      port: address.port,
-      user: login.user,
-      password: login.password,
-      connectTimeout: options.connectTimeoutMs ?? 5000,
-      multipleStatements: false,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-    });
-  } catch (err) {
-    throw classifyDriverError(err, label, `connecting as ${login.user}`, secrets);
-  }
-  // a dropped connection must not crash the process; the next run() reports it
-  conn.on('error', () => {});
-  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
-  const run = async (stmt: Statement, doing?: string, o: { timeoutMs?: number } = {}): Promise<Row[]> => {
-    try {
-      const [rows] = await conn.query({
-        sql: stmt.sql,
-        values: stmt.params,
-        timeout: o.timeoutMs ?? statementTimeoutMs,
-      });
-      return Array.isArray(rows) ? (rows as Row[]) : [];
-    } catch (err) {
-      // the driver only gives up waiting: the statement may still run and the connection is out of step; closing
-      // it makes the server end the session
-      if ((err as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') conn.destroy();
-      throw classifyDriverError(err, label, doing ?? stmt.sql, secrets);
-    }
-  };
+  const conn = await connectProtocol(address, login, {
+    connectTimeoutMs: options.connectTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs,
+    secrets: options.secrets,
+    connecting: `connecting as ${login.user}`,
+    classify: classifyDriverError,
+    bigNumbers: true,
+  });
+  const { label, run } = conn;
   try {
     const [row] = await run({
       sql: 'SELECT @@version AS version, @@version_comment AS comment, CONNECTION_ID() AS id',
@@ -107,9 +81,7 @@ export async function connectNode(address: NodeAddress, login: Login, options: C
       dialect: dialectFor(version),
       connectionId: Number(row.id),
       run,
-      close: async () => {
-        await conn.end().catch(() => conn.destroy());
-      },
+      close: conn.close,
     };
   } catch (err) {
     conn.destroy();

@@ -17,4 +17,4 @@ export {
   WRITER_HOSTGROUP,
 } from './planSync.ts';
 export { type AdminAddress, type AdminSession, connectAdmin } from './session.ts';
-export { observeProxysql, type SyncResult, syncProxysql } from './syncProxysql.ts';
+export { observeProxysql, type SyncOptions, type SyncResult, syncProxysql } from './syncProxysql.ts';

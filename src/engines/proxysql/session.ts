@@ -1,4 +1,4 @@
-import mysql from 'mysql2/promise';
+import { connectProtocol, type Row } from '../mysql/connection.ts';
 import type { Statement } from '../mysql/dialect.ts';
 import { classifyProxysqlError } from './errors.ts';
 
@@ -7,7 +7,7 @@ export interface AdminAddress {
   port: number;
 }
 
-export type Row = Record<string, unknown>;
+export type { Row };
 
 /** One connection to a ProxySQL admin interface (port 6032 by default). */
 export interface AdminSession {
@@ -30,36 +30,10 @@ export async function connectAdmin(
   login: { user: string; password: string },
   options: AdminConnectOptions = {},
 ): Promise<AdminSession> {
-  const label = `${address.host}:${address.port}`;
-  const secrets = [login.password, ...(options.secrets ?? [])];
-  let conn: mysql.Connection;
-  try {
-    conn = await mysql.createConnection({
-      host: address.host,
-      port: address.port,
-      user: login.user,
-      password: login.password,
-      connectTimeout: options.connectTimeoutMs ?? 5000,
-      multipleStatements: false,
-    });
-  } catch (err) {
-    throw classifyProxysqlError(err, label, `connecting to the ProxySQL admin interface as ${login.user}`, secrets);
-  }
-  conn.on('error', () => {});
-  const timeout = options.statementTimeoutMs ?? 10_000;
-  return {
-    label,
-    run: async (stmt, doing) => {
-      try {
-        const [rows] = await conn.query({ sql: stmt.sql, values: stmt.params, timeout });
-        return Array.isArray(rows) ? (rows as Row[]) : [];
-      } catch (err) {
-        if ((err as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') conn.destroy();
-        throw classifyProxysqlError(err, label, doing ?? stmt.sql, secrets);
-      }
-    },
-    close: async () => {
-      await conn.end().catch(() => conn.destroy());
-    },
-  };
+  const { label, run, close } = await connectProtocol(address, login, {
+    ...options,
+    connecting: `connecting to the ProxySQL admin interface as ${login.user}`,
+    classify: classifyProxysqlError,
+  });
+  return { label, run: (stmt, doing) => run(stmt, doing), close };
 }

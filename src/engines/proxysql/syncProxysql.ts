@@ -54,11 +54,25 @@ export interface SyncResult {
   observed: ProxysqlConfig;
 }
 
+export interface SyncOptions {
+  /**
+   * The source's accounts could not be read this pass: leave ProxySQL's users exactly as they are (an empty list
+   * would delete every user Statecraft wrote) and sync the servers only.
+   */
+  keepUsers?: boolean;
+  /** observe and plan only, write nothing (the skip annotation) */
+  dryRun?: boolean;
+}
+
 /** Observes, plans, runs the plan's statements in order (stops at the first error, which it throws), re-observes. */
-export async function syncProxysql(s: AdminSession, desired: ProxysqlConfig): Promise<SyncResult> {
+export async function syncProxysql(
+  s: AdminSession,
+  desired: ProxysqlConfig,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
   const before = await observeProxysql(s);
-  const plan = planSync(desired, before);
-  if (planIsEmpty(plan)) return { plan, statements: 0, observed: before };
+  const plan = planSync(options.keepUsers ? { ...desired, users: before.users } : desired, before);
+  if (planIsEmpty(plan) || options.dryRun) return { plan, statements: 0, observed: before };
   const all: [Statement, string][] = [
     ...plan.servers.map((st) => [st, 'writing servers'] as [Statement, string]),
     ...plan.users.map((st) => [st, 'writing users'] as [Statement, string]),
