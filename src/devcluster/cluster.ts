@@ -33,6 +33,9 @@ export const DEFAULT_STORAGE_CLASS = 'standard';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const AGENT_MAIN = resolve(HERE, 'agent', 'main.ts');
 const KWOK_STAGES = resolve(HERE, 'kwok', 'stages.yaml');
+/** Metadata-level audit of API requests (see the file); the log is DIR/logs/audit.log */
+export const AUDIT_POLICY = resolve(HERE, 'audit-policy.yaml');
+export const auditLogPath = (dir: string) => join(resolve(dir), 'logs', 'audit.log');
 
 /** What `cluster up` recorded in DIR/state.json: enough for `down`, `status` and tests to find the cluster. */
 export interface ClusterState {
@@ -200,6 +203,12 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
           // proxied to the node agent as they come instead of being translated to SPDY, which the agent lacks
           '--feature-gates=MutatingAdmissionPolicy=true,TranslateStreamCloseWebsocketRequests=false',
           '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
+          // who wrote what, when (test/chaos reads it); the default blocking log backend: a line is on disk when
+          // the response is sent, so a test can read it right away. ~1 KB a request: at most 100 MB + one backup
+          `--audit-policy-file=${AUDIT_POLICY}`,
+          `--audit-log-path=${auditLogPath(dir)}`,
+          '--audit-log-maxsize=100',
+          '--audit-log-maxbackup=1',
           '--v=1',
         ],
         log('kube-apiserver'),

@@ -143,9 +143,12 @@ export class KubeClient {
   private readonly writeFence = new AbortController();
   private readonly writeGuards: WriteGuard[] = [];
   private readonly writesInFlight = new Set<http.ClientRequest>();
+  /** sent as User-Agent; the API server's audit log records it, so it names the instance (see Manager) */
+  readonly userAgent: string;
 
-  constructor(kubeConfig: KubeConfigLike, options: { maxSockets?: number } = {}) {
+  constructor(kubeConfig: KubeConfigLike, options: { maxSockets?: number; userAgent?: string } = {}) {
     this.kubeConfig = kubeConfig;
+    this.userAgent = options.userAgent ?? 'statecraft-runtime';
     this.server = new URL(serverOf(kubeConfig));
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
     this.agent = this.server.protocol === 'https:' ? new HttpsAgent(agentOptions) : new http.Agent(agentOptions);
@@ -213,7 +216,7 @@ export class KubeClient {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = {
       Accept: 'application/json',
-      'User-Agent': 'statecraft-runtime',
+      'User-Agent': this.userAgent,
       ...(auth.headers as Record<string, string> | undefined),
     };
     if (body !== undefined) {

@@ -112,7 +112,7 @@ export {
 } from './kubeconfig.ts';
 export { type LeaderElectionOptions, LeaderElector } from './leaderelection.ts';
 export { createLogger, type Logger } from './logger.ts';
-export { LeadershipLostError, Manager, type ManagerOptions } from './manager.ts';
+export { LeadershipLostError, Manager, type ManagerOptions, userAgentFor } from './manager.ts';
 export { RuntimeMetrics } from './metrics.ts';
 export { controllerOf, controllerReference, setControllerReference } from './ownerrefs.ts';
 export {

@@ -78,6 +78,11 @@ export interface ManagerOptions {
   identity?: string;
 }
 
+/** `statecraft/<identity>`: what a Manager's clients send as User-Agent (HTTP token characters only). */
+export function userAgentFor(identity: string): string {
+  return `statecraft/${identity.replace(/[^A-Za-z0-9!#$%&'*+.^_`|~-]/g, '_')}`;
+}
+
 export class LeadershipLostError extends StatecraftError {
   constructor() {
     super('ERR_LEADERSHIP_LOST', 'leader election lost: stopping so that no two leaders act at once');
@@ -114,7 +119,8 @@ export class Manager {
     this.options = options;
     this.log = options.logger ?? createLogger();
     this.identity = options.identity ?? `${hostname()}_${randomUUID()}`;
-    this.client = new KubeClient(kubeConfig);
+    // the identity in the User-Agent: the API server's audit log then tells which instance made each request
+    this.client = new KubeClient(kubeConfig, { userAgent: userAgentFor(this.identity) });
     this.client.onRequest((method, status) => this.metrics.restRequests.inc({ method, code: String(status) }));
     this.client.guardWrites(() => (this.isLeader ? undefined : 'this manager does not hold the leader lease'));
     this.cache = new Cache(this.client, { namespaces: options.namespaces, log: this.log });
@@ -232,7 +238,7 @@ export class Manager {
     if (this.options.leaderElection) {
       const leaseName = this.options.leaderElectionID ?? 'statecraft-leader';
       this.metrics.leader.set({ name: leaseName }, 0);
-      this.leaseClient = new KubeClient(this.client.kubeConfig);
+      this.leaseClient = new KubeClient(this.client.kubeConfig, { userAgent: this.client.userAgent });
       this.leaseClient.onRequest((method, status) => this.metrics.restRequests.inc({ method, code: String(status) }));
       this.elector = new LeaderElector(this.leaseClient, {
         namespace: this.options.leaderElectionNamespace ?? (await podNamespace()) ?? 'default',
