@@ -63,7 +63,8 @@ export interface UpOptions {
   /** how the user turned installing off, for that message (e.g. `--no-install-packages`) */
   installRefusedBy?: string;
   /**
-   * Pods in network namespaces of their own on a bridge, with cluster DNS (network/); default: STATECRAFT_POD_NETWORK
+   * Pods in network namespaces of their own on a bridge, with cluster DNS (network/); default: STATECRAFT_POD_NETWORK,
+   * else on when run as root (podNetworkRequested)
    */
   podNetwork?: boolean;
 }
@@ -114,6 +115,8 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
 
   const binaries = await ensureBinaries(progress);
   const withNetwork = podNetworkRequested(options.podNetwork);
+  if (!withNetwork && options.podNetwork === undefined)
+    progress('pod network: off (network namespaces need root); pods listen on loopback addresses (127.x)');
   const networkBins = withNetwork ? await ensureNetworkBinaries(progress) : undefined;
   if (previous?.network && !withNetwork) await teardownNetwork(previous.network);
   await mkdir(join(dir, 'logs'), { recursive: true });

@@ -96,9 +96,9 @@ test('statecraft dev --exit-after: every sample converges, the summary and the n
   // next steps
   assert.match(out, /^next steps$/m);
   assert.match(out, /switchover: +kubectl -n default patch mysqlreplication mysql-replication-semi-sync-sample/);
-  assert.match(out, /source mysql-semi-sync-node-0 +mariadb -h 127\.\d+\.\d+\.\d+ -P 3306 -u root -p/);
-  assert.match(out, /primary miku-stream-db-master-0 +mariadb -h 127\.\d+\.\d+\.\d+ -P 3306 -u root -p/);
-  assert.match(out, /server mysql-my-mysql-instance-\S+ +mariadb -h 127\.\d+\.\d+\.\d+ -P 3306 -u myuser -p/);
+  assert.match(out, /source mysql-semi-sync-node-0 +mariadb -h \d+\.\d+\.\d+\.\d+ -P 3306 -u root -p/);
+  assert.match(out, /primary miku-stream-db-master-0 +mariadb -h \d+\.\d+\.\d+\.\d+ -P 3306 -u root -p/);
+  assert.match(out, /server mysql-my-mysql-instance-\S+ +mariadb -h \d+\.\d+\.\d+\.\d+ -P 3306 -u myuser -p/);
   assert.match(out, new RegExp(`stop the cluster: +npx statecraft cluster down --dir ${dir}`));
   assert.doesNotMatch(out, /keeps running here/, '--exit-after does not keep the operator running');
 });

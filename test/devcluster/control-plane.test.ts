@@ -150,7 +150,16 @@ test('cluster up on a second directory runs side by side; cluster down leaves no
     const state = (await readState(dir))!;
     assert.deepEqual(
       state.processes.map((p) => p.name),
-      ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'node-agent'],
+      [
+        'etcd',
+        'kube-apiserver',
+        'kube-controller-manager',
+        'kube-scheduler',
+        'kwok',
+        'node-agent',
+        // the pod network's (on by default as root): cluster DNS, the API relay kube-proxy dials, kube-proxy
+        ...(state.network ? ['coredns', 'api-relay', 'kube-proxy'] : []),
+      ],
     );
     assert.ok(processesMentioning(dir).length >= state.processes.length, 'the processes mention their directory');
 

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { ensureBinaries, ensureNetworkBinaries } from '../../devcluster/build.ts';
 import { clusterDown, clusterUp, isRunning, readState } from '../../devcluster/cluster.ts';
+import { podNetworkRequested } from '../../devcluster/network/cluster-network.ts';
 import { defaultClusterDir } from '../../devcluster/paths.ts';
 import type { Command } from '../command.ts';
 import { UserError } from '../command.ts';
 
-const USAGE = `usage: statecraft cluster up|down|status|build [--dir DIR] [--no-install-packages] [--pod-network]
+const USAGE = `usage: statecraft cluster up|down|status|build [--dir DIR] [--no-install-packages] [--[no-]pod-network]
 
   up      install the Debian packages the node agent needs when missing (deploy/system-packages.txt; apt-get,
           announced first, as root or with passwordless sudo), build the control plane on first use (cached under
@@ -19,7 +20,9 @@ const USAGE = `usage: statecraft cluster up|down|status|build [--dir DIR] [--no-
   --dir DIR                cluster directory (default ${defaultClusterDir()}, or $STATECRAFT_CLUSTER_DIR)
   --no-install-packages    never run apt-get (also STATECRAFT_NO_APT=1): stop with the command to run instead
   --pod-network            (up) each pod in a network namespace of its own on a bridge, pod IPs from 10.x, cluster
-                           DNS by CoreDNS (also STATECRAFT_POD_NETWORK=1); see README "The local pod network"`;
+                           DNS by CoreDNS, Services by kube-proxy; the default when run as root (network namespaces
+                           need it); see README "The local pod network"
+  --no-pod-network         (up) pods on loopback addresses (127.x) even as root (also STATECRAFT_POD_NETWORK=0)`;
 
 export const clusterCommand: Command = {
   name: 'cluster',
@@ -32,6 +35,7 @@ export const clusterCommand: Command = {
         dir: { type: 'string' },
         'no-install-packages': { type: 'boolean' },
         'pod-network': { type: 'boolean' },
+        'no-pod-network': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -48,7 +52,7 @@ export const clusterCommand: Command = {
           progress: (line) => console.error(line),
           installPackages: !values['no-install-packages'],
           installRefusedBy: values['no-install-packages'] ? '--no-install-packages' : undefined,
-          podNetwork: values['pod-network'] || undefined,
+          podNetwork: values['no-pod-network'] ? false : values['pod-network'] || undefined,
         });
         if (result.alreadyRunning) console.error(`cluster in ${dir} is already running`);
         else console.error(`cluster ready in ${result.seconds.toFixed(1)} s`);
@@ -69,7 +73,8 @@ export const clusterCommand: Command = {
       case 'build': {
         const started = Date.now();
         const binaries: object = await ensureBinaries((line) => console.error(line));
-        if (values['pod-network']) Object.assign(binaries, await ensureNetworkBinaries((line) => console.error(line)));
+        if (podNetworkRequested(values['no-pod-network'] ? false : values['pod-network'] || undefined))
+          Object.assign(binaries, await ensureNetworkBinaries((line) => console.error(line)));
         console.error(`binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         for (const path of Object.values(binaries) as string[]) console.log(path);
         return 0;

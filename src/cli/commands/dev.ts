@@ -51,8 +51,8 @@ then keeps running until Ctrl-C. Operator logs go to DIR/logs/operator.log.
   --exit-after SECONDS     exit after the summary instead of running on, and wait at most SECONDS for it (counted
                            from applying the samples); the exit code is 0 only if every sample converged
   --operator pod           run the operator as an installed operator does: dist/install.yaml's objects (the chart,
-                           rendered with --address-mode=pod-ip, or its default with STATECRAFT_POD_NETWORK=1, whose
-                           cluster DNS serves the host names) in namespace statecraft-system — two pods of the
+                           with its default address mode on the pod network, whose cluster DNS serves the host
+                           names; with --address-mode=pod-ip on a loopback cluster) in namespace statecraft-system — two pods of the
                            Statecraft image (run by the node agent from this checkout), leader election, and only
                            the generated RBAC. Default in-process: the operator runs in this process
   --no-install-packages    never run apt-get (also STATECRAFT_NO_APT=1): stop with the command to run instead

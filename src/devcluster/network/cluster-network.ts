@@ -9,9 +9,21 @@ import { type ClusterNetwork, chooseOctet, clusterNetwork, renderCorefile } from
 
 const API_RELAY = resolve(dirname(fileURLToPath(import.meta.url)), 'api-relay.ts');
 
-/** `cluster up --pod-network`, or STATECRAFT_POD_NETWORK=1 for every cluster a process starts (tests). */
-export function podNetworkRequested(option: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
-  return option ?? ['1', 'true', 'yes'].includes((env.STATECRAFT_POD_NETWORK ?? '').toLowerCase());
+/**
+ * Whether a cluster gets the pod network: `--pod-network` / `--no-pod-network`, else STATECRAFT_POD_NETWORK
+ * (1/0) for every cluster a process starts, else on whenever we may make network namespaces (root). Without root
+ * the cluster falls back to loopback pod IPs (127.x), which the operator on the host reaches in pod-ip mode.
+ */
+export function podNetworkRequested(
+  option: boolean | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  isRoot: boolean = process.getuid?.() === 0,
+): boolean {
+  if (option !== undefined) return option;
+  const v = (env.STATECRAFT_POD_NETWORK ?? '').toLowerCase();
+  if (['1', 'true', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'no'].includes(v)) return false;
+  return isRoot;
 }
 
 /** Where the agent reads the network from (`--pod-network=FILE`). */
