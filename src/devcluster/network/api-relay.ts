@@ -4,12 +4,14 @@
  * Bytes only; TLS stays end to end (the client names 127.0.0.1 as the server it expects). Started by `cluster up
  * --pod-network` as a process of its own, stopped by `cluster down` with the others.
  *
- *   api-relay.ts --listen=HOST:PORT --target=HOST:PORT
+ *   api-relay.ts --listen=HOST:PORT --target=HOST:PORT [--cluster-dir=DIR]
  */
 import { connect, createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { listen: { type: 'string' }, target: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { listen: { type: 'string' }, target: { type: 'string' }, 'cluster-dir': { type: 'string' } },
+});
 const split = (hp: string | undefined) => {
   const m = /^(.+):(\d+)$/.exec(hp ?? '');
   if (!m) {

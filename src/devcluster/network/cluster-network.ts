@@ -127,7 +127,13 @@ export async function startApiRelay(
   const p = startDetached(
     'api-relay',
     process.execPath,
-    [API_RELAY, `--listen=${net.hostIp}:${apiserverPort}`, `--target=127.0.0.1:${apiserverPort}`],
+    // --cluster-dir only marks the process as this cluster's (cluster down finds stragglers by their command line)
+    [
+      API_RELAY,
+      `--listen=${net.hostIp}:${apiserverPort}`,
+      `--target=127.0.0.1:${apiserverPort}`,
+      `--cluster-dir=${dir}`,
+    ],
     log,
   );
   const config = parse(await readFile(adminKubeconfig, 'utf8')) as {
