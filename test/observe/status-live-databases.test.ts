@@ -22,18 +22,24 @@ import {
   REPL_PW,
   replicationFixture,
 } from '../support/mysqlReplicationFixture.ts';
+import {
+  REDIS_PW,
+  redisReplicationCr,
+  redisReplicationFixture,
+  redisReplications,
+} from '../support/redisReplicationFixture.ts';
 import { eventually } from '../support/wait.ts';
 
 const NODES = ['db-0', 'db-1', 'db-2'];
 
 /** `status mysqlreplication/mr --live [-o json]` as a user runs it; `out` is everything it printed. */
-function liveStatus(kubeconfig: string, ns: string, json: boolean) {
+function liveStatus(kubeconfig: string, ns: string, json: boolean, target = 'mysqlreplication/mr') {
   const child = spawn(
     process.execPath,
     [
       'bin/statecraft.js',
       'status',
-      'mysqlreplication/mr',
+      target,
       '-n',
       ns,
       '--kubeconfig',
@@ -178,4 +184,48 @@ test('status --live shows what each MariaDB server says beside status and flags 
       assert.ok(!w.seen.out.includes(pw) && !w.seen.err.includes(pw), 'no password in the output');
     }
   }
+});
+
+test('status --live shows what each Redis server says and follows a switchover', async (t) => {
+  const nodes = ['rr-0', 'rr-1', 'rr-2'];
+  const ns = await testNamespace(t, 'liverr');
+  const cluster = await testCluster();
+  await installCrds(cluster.kc);
+  const custom = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
+  await apply(ns, redisReplicationFixture(nodes));
+  await Promise.all(nodes.map((n) => readyPod(ns, n)));
+  await startManager(
+    t,
+    controllers({ addressMode: 'pod-ip', redisReplication: { resyncMs: 1000 }, only: ['redisreplication'] }),
+    { namespaces: [ns] },
+  );
+  const crs = redisReplications(custom, ns);
+  await crs.create(redisReplicationCr('rr', ns, 'rr-0', ['rr-1', 'rr-2']));
+  const json = liveStatus(cluster.kubeconfigPath, ns, true, 'redisreplication/rr');
+  t.after(() => json.child.kill('SIGKILL'));
+  const agrees = (source: string) =>
+    eventually(
+      `the Redis servers say ${source} is master, the others read-only replicas of it with the link up`,
+      async () => {
+        const live = json.lastLive();
+        const ok =
+          live?.nodes.length === 3 &&
+          live.nodes.every((n) => {
+            const o = n.observed;
+            if (o.error || n.disagreements.length || !/^\d+$/.test(o.position ?? '')) return false;
+            return n.name === source
+              ? o.rawRole === 'master' && o.readOnly === false
+              : o.rawRole === 'slave' && o.readOnly === true && o.linkUp === true && o.source === source;
+          });
+        return ok && live;
+      },
+      60_000,
+      250,
+    );
+  await agrees('rr-0');
+  await crs.patchSource('rr', 'rr-1', ['rr-0', 'rr-2']);
+  await agrees('rr-1');
+  json.child.kill('SIGINT');
+  assert.equal(await json.exited, 0);
+  assert.ok(!json.seen.out.includes(REDIS_PW) && !json.seen.err.includes(REDIS_PW), 'no password in the output');
 });

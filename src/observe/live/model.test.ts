@@ -35,6 +35,14 @@ test('a writable replica, a read-only source, another role, upstream or link are
   assert.deepEqual(disagreements(replica, { name: 'db-1', role: 'replica', readOnly: true, source: 'db-2' }), [
     'replicates from db-2, status says db-0',
   ]);
+  // status naming the source by address (what the channel says) agrees with the same address
+  assert.deepEqual(
+    disagreements(
+      { ...replica, source: '10.0.0.1:6379' },
+      { name: 'db-1', role: 'replica', readOnly: true, source: 'db-0', sourceAddress: '10.0.0.1:6379' },
+    ),
+    [],
+  );
   assert.deepEqual(disagreements(replica, { name: 'db-1', role: 'replica', readOnly: true, linkUp: false }), [
     'link down on the server, status says up',
   ]);

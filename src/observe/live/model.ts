@@ -22,6 +22,8 @@ export interface ObservedNode {
   linkUp?: boolean;
   /** the node this one replicates from (node name when it matches one, else host:port) */
   source?: string;
+  /** host:port the replication channel points at (status may name the source that way) */
+  sourceAddress?: string;
   lagSeconds?: number;
   /** GTID set, replication offset or LSN */
   position?: string;
@@ -60,7 +62,7 @@ export function disagreements(status: NodeView | undefined, observed: ObservedNo
   if (status.role === 'replica' && observed.readOnly === false) out.push('replica is writable');
   if (status.role === 'source' && observed.readOnly === true) out.push('source is read-only');
   if (status.role === 'replica' && observed.role === 'replica' && status.source && observed.source) {
-    if (status.source !== observed.source) {
+    if (status.source !== observed.source && status.source !== observed.sourceAddress) {
       out.push(`replicates from ${observed.source}, status says ${status.source}`);
     }
   }

@@ -80,6 +80,7 @@ export async function observeMysqlReplication(
                 link: `IO ${r.ioRunning}, SQL ${r.sqlRunning}`,
                 linkUp: r.ioRunning === 'Yes' && r.sqlRunning === 'Yes',
                 source: nameOf(r.sourceHost, r.sourcePort),
+                sourceAddress: `${r.sourceHost}:${r.sourcePort}`,
                 lagSeconds: r.secondsBehindSource ?? undefined,
               }
             : {}),

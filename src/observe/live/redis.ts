@@ -77,6 +77,7 @@ export async function observeRedisReplication(
                   link: `master_link_status ${st.masterLinkStatus ?? '?'}${st.masterSyncInProgress ? ', syncing' : ''}`,
                   linkUp: st.masterLinkStatus === 'up',
                   source: upstreamOf(st, desired) ?? `${st.masterHost}:${st.masterPort}`,
+                  sourceAddress: `${st.masterHost}:${st.masterPort}`,
                 }
               : {}),
             position: String(replica ? (st.slaveReplOffset ?? st.masterReplOffset) : st.masterReplOffset),
