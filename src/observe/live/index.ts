@@ -11,6 +11,7 @@ import type { KubeObject } from '../../runtime/index.ts';
 import type { StatusReport } from '../statusReport.ts';
 import { mergeLive, type Observation } from './model.ts';
 import { observeMysqlReplication, type ProbeOptions } from './mysql.ts';
+import { observePostgresReplication } from './postgres.ts';
 import { observeRedisReplication } from './redis.ts';
 
 export {
@@ -27,6 +28,7 @@ type Probe = (reader: ObjectReader, cr: KubeObject, o: ProbeOptions) => Promise<
 /** Kinds whose databases `--live` asks directly. */
 const PROBES: Record<string, Probe> = {
   MysqlReplication: observeMysqlReplication,
+  PostgresReplication: observePostgresReplication,
   RedisReplication: observeRedisReplication,
 };
 
