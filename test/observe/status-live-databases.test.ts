@@ -12,6 +12,7 @@ import { controllers } from '../../src/controllers/index.ts';
 import { connectNode } from '../../src/engines/mysql/index.ts';
 import type { LiveReport } from '../../src/observe/live/index.ts';
 import { apply, readyPod } from '../devcluster/pods.ts';
+import { CREDS, setupPostgres } from '../postgres/fixture.ts';
 import { startManager } from '../runtime/support.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
 import {
@@ -228,4 +229,38 @@ test('status --live shows what each Redis server says and follows a switchover',
   json.child.kill('SIGINT');
   assert.equal(await json.exited, 0);
   assert.ok(!json.seen.out.includes(REDIS_PW) && !json.seen.err.includes(REDIS_PW), 'no password in the output');
+});
+
+test('status --live shows what each PostgreSQL server says (primary, standbys in recovery, WAL receiver, LSN)', async (t) => {
+  const s = await setupPostgres(t, 'livepg');
+  await s.waitReady('the PostgresReplication sample ready', 180_000);
+  const cluster = await testCluster();
+  const json = liveStatus(cluster.kubeconfigPath, s.ns, true, `postgresreplication/${s.name}`);
+  t.after(() => json.child.kill('SIGKILL'));
+  const live = await eventually(
+    'the PostgreSQL servers agree with status: pg-node-0 primary, the others streaming read-only standbys',
+    async () => {
+      const l = json.lastLive();
+      const ok =
+        l?.nodes.length === 3 &&
+        l.nodes.every((n) => {
+          const o = n.observed;
+          if (o.error || n.disagreements.length || !/^[0-9A-F]+\/[0-9A-F]+ \(timeline \d+\)$/.test(o.position ?? '')) {
+            return false;
+          }
+          return n.name === 'pg-node-0'
+            ? o.rawRole === 'primary' && o.readOnly === false
+            : o.role === 'replica' && o.readOnly === true && o.linkUp === true && o.source === 'pg-node-0';
+        });
+      return ok && l;
+    },
+    60_000,
+    250,
+  );
+  console.log(`PostgreSQL positions: ${live.nodes.map((n) => `${n.name} ${n.observed.position}`).join(', ')}`);
+  json.child.kill('SIGINT');
+  assert.equal(await json.exited, 0);
+  for (const pw of [CREDS.adminPassword, CREDS.replicationPassword]) {
+    assert.ok(!json.seen.out.includes(pw) && !json.seen.err.includes(pw), 'no password in the output');
+  }
 });
