@@ -24,8 +24,9 @@ Without KIND/NAME: every Statecraft CR in the namespace.
   -n, --namespace NS   namespace (default: the kubeconfig context's, else default)
   -o, --output FORMAT  text (default; colour on a terminal) or json
   --live               keep watching: redraw on every change (json: one line per change) until Ctrl-C; for
-                       MysqlReplication also asks each database (read only, with the CR's credentials, every
-                       ${DB_INTERVAL_MS / 1000} s and on each change) and shows what it says beside status, flagging disagreement
+                       MysqlReplication, RedisReplication and PostgresReplication also asks each database (read
+                       only, with the CR's credentials, every ${DB_INTERVAL_MS / 1000} s and on each change) and shows
+                       what it says beside status (JSON: \`live\`), flagging disagreement
   --address-mode MODE  how --live reaches database pods: auto (default: host in a pod, else pod-ip), host, pod-ip`;
 
 /** KIND as kubectl accepts it: kind, plural, singular or a short name, case-insensitive. */

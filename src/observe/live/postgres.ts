@@ -37,7 +37,7 @@ export async function observePostgresReplication(
             sessions[n.name] = await connectNode(
               a,
               { user: creds.admin.username, password: creds.admin.password },
-              { connectTimeoutMs: o.timeoutMs, secrets },
+              { connectTimeoutMs: o.timeoutMs, queryTimeoutMs: o.timeoutMs, secrets },
             );
           } catch (err) {
             out.set(n.name, {
