@@ -74,3 +74,32 @@ test('mergeLive keeps status order, adds probe-only nodes, and marks nodes the p
   assert.equal(failed.error, 'Secret mysql-credentials not found');
   assert.equal(failed.nodes[0].observed.error, 'Secret mysql-credentials not found');
 });
+
+test('the text view puts the server beside status, with errors and disagreements in words', async () => {
+  const { renderStatus } = await import('../statusReport.ts');
+  const live = mergeLive([source, replica], {
+    at: '2026-01-01T00:00:00Z',
+    nodes: [
+      { name: 'db-0', error: 'db-0 (10.0.0.1:3306): connecting as mysql: ECONNREFUSED' },
+      { name: 'db-1', role: 'replica', rawRole: 'Replica', readOnly: false, link: 'IO Yes, SQL Yes', linkUp: true },
+    ],
+  });
+  const text = renderStatus(
+    {
+      kind: 'MysqlReplication',
+      namespace: 'ns',
+      name: 'mr',
+      nodes: [source, replica],
+      conditions: [],
+      events: [],
+      live,
+    },
+    false,
+  );
+  assert.match(text, /Databases \(observed 2026-01-01T00:00:00Z\)/);
+  assert.match(
+    text,
+    /db-0\s+Source\s+error: db-0 \(10\.0\.0\.1:3306\): connecting as mysql: ECONNREFUSED\s+unreachable/,
+  );
+  assert.match(text, /db-1\s+Replica\s+Replica\s+OFF\s+IO Yes, SQL Yes\s+-\s+-\s+-\s+replica is writable/);
+});
