@@ -1,7 +1,8 @@
 /**
  * `statecraft status --live` asks a MysqlReplication's databases themselves (three real MariaDB pods): the
  * observed roles, read_only, replication threads, lag and GTID position appear beside status, follow a
- * switchover, a server that contradicts status is flagged, and no password reaches the output.
+ * switchover, a server that contradicts status is flagged, a frozen server shows its error within the per-node
+ * bound, and no password reaches the output (Redis and PostgreSQL pods likewise).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ import { apply, readyPod } from '../devcluster/pods.ts';
 import { CREDS, setupPostgres } from '../postgres/fixture.ts';
 import { startManager } from '../runtime/support.ts';
 import { testCluster, testNamespace } from '../support/cluster.ts';
+import { faults } from '../support/faults.ts';
 import {
   ADMIN_PW,
   GROUP,
@@ -177,6 +179,29 @@ test('status --live shows what each MariaDB server says beside status and flags 
   assert.match(text.seen.out, /db-1\s+Source\s+Source\s+OFF\s+-\s+-\s+-\s+\d+-\d+-\d+\s+agrees/);
   assert.match(text.seen.out, /db-0\s+Replica\s+Replica\s+ON\s+IO Yes, SQL Yes\s+db-1\s+\d+/);
   assert.match(text.seen.out, /db-2\s+Replica\s+Replica\s+OFF\s+.*replica is writable/);
+
+  // a server that does not answer (frozen: the TCP handshake works, the greeting never comes): its error within
+  // the per-node bound, the others still observed
+  const thaw = await faults(t).freezePod(ns, 'db-0');
+  const frozenAt = performance.now();
+  const stuck = await eventually(
+    'status --live shows the frozen db-0 as unreachable while db-1 and db-2 answer',
+    async () => {
+      const live = json.lastLive();
+      const n = node(live, 'db-0');
+      return (
+        !!n?.observed.error &&
+        n.disagreements.includes('unreachable') &&
+        node(live, 'db-1')?.observed.role === 'source' &&
+        node(live, 'db-2')?.observed.readOnly === false &&
+        n
+      );
+    },
+    20_000,
+    250,
+  );
+  console.log(`frozen db-0 reported after ${Math.round(performance.now() - frozenAt)} ms: ${stuck.observed.error}`);
+  thaw();
 
   for (const w of [json, text]) {
     w.child.kill('SIGINT');
