@@ -3,6 +3,7 @@
  * terminal text (colour only when asked: the command passes `color` from the TTY check).
  */
 import type { KubeObject } from '../runtime/index.ts';
+import type { LiveReport } from './live/model.ts';
 import {
   type AutoscalerView,
   autoscalersOf,
@@ -35,6 +36,8 @@ export interface StatusReport {
   lastBackup?: string;
   conditions: Array<{ type: string; status: string; reason?: string; message?: string }>;
   events: Array<{ type?: string; reason?: string; note?: string; time?: string }>;
+  /** `status --live`: what each node's server says, beside status, with disagreements (live/) */
+  live?: LiveReport;
 }
 
 /**
@@ -134,6 +137,7 @@ export function renderStatus(r: StatusReport, color: boolean): string {
     }
     lines.push(...table(rows));
   }
+  if (r.live) lines.push('', ...renderLive(r.live, color));
   if (r.services?.length) {
     lines.push('', bold('Services'));
     for (const s of r.services) {
@@ -207,4 +211,46 @@ export function renderStatus(r: StatusReport, color: boolean): string {
     }
   }
   return lines.join('\n');
+}
+
+/** The database side (`--live`): per node what the server says, and what contradicts status. */
+function renderLive(live: LiveReport, color: boolean): string[] {
+  const red = (s: string) => paint(color, 31, s);
+  const green = (s: string) => paint(color, 32, s);
+  const lines = [paint(color, 1, `Databases (observed ${live.at})`)];
+  if (live.error) lines.push(`  ${red(live.error)}`);
+  const rows = [
+    ['NAME', 'STATUS ROLE', 'SERVER ROLE', 'READ_ONLY', 'LINK', 'SOURCE', 'LAG(s)', 'POSITION', 'DISAGREES'],
+  ];
+  for (const n of live.nodes) {
+    const o = n.observed;
+    const flags = n.disagreements.length ? red(n.disagreements.join('; ')) : o.error ? '-' : green('agrees');
+    rows.push(
+      o.error
+        ? [
+            n.name,
+            n.status?.rawRole ?? n.status?.role ?? '-',
+            red(`error: ${o.error.slice(0, 120)}`),
+            '',
+            '',
+            '',
+            '',
+            '',
+            flags,
+          ]
+        : [
+            n.name,
+            n.status?.rawRole ?? n.status?.role ?? '-',
+            o.rawRole ?? '-',
+            o.readOnly === undefined ? '-' : o.readOnly ? 'ON' : 'OFF',
+            o.link ?? '-',
+            o.source ?? '-',
+            o.lagSeconds?.toString() ?? '-',
+            (o.position ?? '-').slice(0, 60),
+            flags,
+          ],
+    );
+  }
+  if (live.nodes.length) lines.push(...table(rows));
+  return lines;
 }

@@ -1,11 +1,18 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { type KindDefinition, kinds } from '../../apis/index.ts';
+import { resolveAddressMode } from '../../controllers/address-mode.ts';
 import { attachToCluster, TopologyFeed } from '../../observe/feed.ts';
+import { LiveDatabases } from '../../observe/live/index.ts';
 import { RELATED_KINDS, type Related } from '../../observe/related.ts';
 import { renderStatus, type StatusReport, statusReport } from '../../observe/statusReport.ts';
 import { KubeClient, type KubeObject, loadKubeConfig } from '../../runtime/index.ts';
 import { type Command, UserError } from '../command.ts';
+
+/** how often `--live` re-asks the databases (their state cannot be watched) */
+const DB_INTERVAL_MS = 3000;
+/** bound of each node's connect and each statement of a probe */
+const DB_TIMEOUT_MS = 3000;
 
 const HELP = `usage: statecraft status [KIND/NAME] [options]   (also: kubectl statecraft status ...)
 
@@ -16,7 +23,11 @@ Without KIND/NAME: every Statecraft CR in the namespace.
   --kubeconfig PATH    kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
   -n, --namespace NS   namespace (default: the kubeconfig context's, else default)
   -o, --output FORMAT  text (default; colour on a terminal) or json
-  --live               keep watching: redraw on every change (json: one line per change) until Ctrl-C`;
+  --live               keep watching: redraw on every change (json: one line per change) until Ctrl-C; for
+                       MysqlReplication, RedisReplication and PostgresReplication also asks each database (read
+                       only, with the CR's credentials, every ${DB_INTERVAL_MS / 1000} s and on each change) and shows
+                       what it says beside status (JSON: \`live\`), flagging disagreement
+  --address-mode MODE  how --live reaches database pods: auto (default: host in a pod, else pod-ip), host, pod-ip`;
 
 /** KIND as kubectl accepts it: kind, plural, singular or a short name, case-insensitive. */
 function resolveKind(word: string): KindDefinition {
@@ -37,7 +48,13 @@ function target(word: string): { kind: KindDefinition; name: string } {
  * `--live`: the web view's feed (informers on the CRs and the related kinds, never Secrets), rendered by the same
  * renderer as the one-shot output on every change; ends on Ctrl-C (SIGINT) or SIGTERM.
  */
-async function live(client: KubeClient, namespace: string, word: string | undefined, json: boolean): Promise<number> {
+async function live(
+  client: KubeClient,
+  namespace: string,
+  word: string | undefined,
+  json: boolean,
+  databases: LiveDatabases,
+): Promise<number> {
   const one = word ? target(word) : undefined;
   if (one && !(await client.get(gvkOf(one.kind), namespace, one.name))) {
     throw new UserError(`${one.kind.kind} ${namespace}/${one.name} not found`);
@@ -49,8 +66,10 @@ async function live(client: KubeClient, namespace: string, word: string | undefi
   const tty = !!process.stdout.isTTY;
   const color = tty && !process.env.NO_COLOR;
   const feed = new TopologyFeed();
-  feed.subscribe((all) => {
-    const reports = all.filter((r) => !one || (r.kind === one.kind.kind && r.name === one.name));
+  let latest: StatusReport[] | undefined;
+  const show = () => {
+    if (!latest) return;
+    const reports = databases.withLive(latest);
     // the watch may announce before the object arrived (or after it was deleted): JSON lines carry objects only
     if (json) {
       if (!one || reports[0]) process.stdout.write(`${JSON.stringify(one ? reports[0] : reports)}\n`);
@@ -63,13 +82,48 @@ async function live(client: KubeClient, namespace: string, word: string | undefi
         : `no Statecraft objects in ${namespace}`;
     // a terminal gets the table redrawn in place; a pipe gets each state after a separator
     process.stdout.write(tty ? `\x1b[H\x1b[2J${body}\n\n(live; Ctrl-C to stop)\n` : `${body}\n---\n`);
+  };
+  // the databases are asked on every API change and every DB_INTERVAL_MS, one probe at a time (a change during a
+  // probe asks once more after it)
+  let probing: Promise<void> | undefined;
+  let again = false;
+  const probe = () => {
+    if (probing) {
+      again = true;
+      return;
+    }
+    probing = (async () => {
+      do {
+        again = false;
+        if (latest) await databases.probe(latest).catch(() => undefined);
+        if (!abort.signal.aborted) show();
+      } while (again && !abort.signal.aborted);
+    })().finally(() => {
+      probing = undefined;
+    });
+  };
+  feed.subscribe((all) => {
+    latest = all.filter((r) => !one || (r.kind === one.kind.kind && r.name === one.name));
+    show();
+    probe();
   });
+  const tick = setInterval(probe, DB_INTERVAL_MS);
   const log = pino({ level: process.env.LOG_LEVEL ?? 'error' }, pino.destination(2));
   await attachToCluster(feed, client, { namespaces: [namespace], log, signal: abort.signal });
   await new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }));
+  clearInterval(tick);
+  await probing; // its sessions close before the process ends
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   return 0;
+}
+
+function addressModeOf(flag: string | undefined) {
+  try {
+    return resolveAddressMode(flag);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
 }
 
 const gvkOf = (d: KindDefinition) => ({ apiVersion: `${d.group}/${d.version}`, kind: d.kind });
@@ -87,6 +141,7 @@ export const statusCommand: Command = {
         namespace: { type: 'string', short: 'n' },
         output: { type: 'string', short: 'o', default: 'text' },
         live: { type: 'boolean', default: false },
+        'address-mode': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -103,7 +158,11 @@ export const statusCommand: Command = {
     const client = new KubeClient(kc);
     if (values.live) {
       try {
-        return await live(client, namespace, positionals[0], values.output === 'json');
+        const databases = new LiveDatabases(client, {
+          addressMode: addressModeOf(values['address-mode']),
+          timeoutMs: DB_TIMEOUT_MS,
+        });
+        return await live(client, namespace, positionals[0], values.output === 'json', databases);
       } finally {
         client.close();
       }

@@ -1,5 +1,6 @@
 import { type Credential, CredentialError, credentialFromSecret } from '../../credentials/index.ts';
-import type { GroupVersionKind, KubeObject, Manager } from '../../runtime/index.ts';
+import type { GroupVersionKind, KubeObject } from '../../runtime/index.ts';
+import { type ObjectSource, readerOf } from './reader.ts';
 
 const SECRET: GroupVersionKind = { apiVersion: 'v1', kind: 'Secret' };
 type SecretObject = KubeObject & { data?: Record<string, string> };
@@ -21,17 +22,19 @@ export const secretsOf = (cr: ComposeSecretRefs) => [cr.spec.secret.name, aesSec
 
 /**
  * Decrypts the logins a compose CR names (`users`: the credential Secret's data keys, which are also the user
- * names) with the AES key from its key Secret, reading both from the cache. Throws CredentialError naming the
+ * names) with the AES key from its key Secret, reading both from the cache (controllers) or the API (`statecraft status
+ * --live`). Throws CredentialError naming the
  * Secret and key that is missing; ERR_CREDENTIAL_IMPLAUSIBLE_PLAINTEXT means the AES key is wrong.
  */
 export async function readComposeCredentials<U extends string>(
-  mgr: Manager,
+  from: ObjectSource,
   cr: ComposeSecretRefs,
   users: Record<U, string>,
 ): Promise<Record<U, Credential>> {
+  const reader = readerOf(from);
   const ns = cr.metadata.namespace;
   const aes = aesSecretOf(cr);
-  const aesSecret = await mgr.cache.get<SecretObject>(SECRET, ns, aes.name);
+  const aesSecret = await reader.get<SecretObject>(SECRET, ns, aes.name);
   if (!aesSecret)
     throw new CredentialError('ERR_CREDENTIAL_SECRET_KEY_MISSING', `AES key Secret ${aes.name} not found`);
   const keyB64 = aesSecret.data?.[aes.key];
@@ -39,7 +42,7 @@ export async function readComposeCredentials<U extends string>(
     throw new CredentialError('ERR_CREDENTIAL_SECRET_KEY_MISSING', `Secret ${aes.name} has no key '${aes.key}'`);
   const key = Buffer.from(keyB64, 'base64');
   const name = cr.spec.secret.name;
-  const secret = await mgr.cache.get<SecretObject>(SECRET, ns, name);
+  const secret = await reader.get<SecretObject>(SECRET, ns, name);
   if (!secret) throw new CredentialError('ERR_CREDENTIAL_SECRET_KEY_MISSING', `credentials Secret ${name} not found`);
   const out = {} as Record<U, Credential>;
   for (const [role, user] of Object.entries(users) as [U, string][]) {

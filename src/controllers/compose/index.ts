@@ -13,6 +13,7 @@ export {
 } from './credentials.ts';
 export { foreignRoleLabels, removeForeignRoleLabels } from './foreignLabels.ts';
 export { applyPodLabels, locateNodes, namedPods, type PodObject, reportForeignLabels } from './pods.ts';
+export { type ObjectReader, type ObjectSource, readerOf } from './reader.ts';
 export { applyRoleServices, resourceReadyCondition, topologyReadyCondition } from './routing.ts';
 export {
   buildRoleServices,

@@ -2,15 +2,17 @@ import type { EventInput, GroupVersionKind, KubeObject, Manager } from '../../ru
 import type { AddressMode } from '../address-mode.ts';
 import { type Address, type NamedNode, nodeAddresses } from './addresses.ts';
 import { removeForeignRoleLabels } from './foreignLabels.ts';
+import { type ObjectSource, readerOf } from './reader.ts';
 
 const POD: GroupVersionKind = { apiVersion: 'v1', kind: 'Pod' };
 export type PodObject = KubeObject & { status?: { podIP?: string; phase?: string } };
 
-/** The pods a CR names, from the cache, by name; a pod that does not exist is absent from the map. */
-export async function namedPods(mgr: Manager, namespace: string | undefined, names: readonly string[]) {
+/** The pods a CR names, from the cache (or the API), by name; a pod that does not exist is absent from the map. */
+export async function namedPods(from: ObjectSource, namespace: string | undefined, names: readonly string[]) {
+  const reader = readerOf(from);
   const pods = new Map<string, PodObject>();
   for (const name of names) {
-    const p = await mgr.cache.get<PodObject>(POD, namespace, name);
+    const p = await reader.get<PodObject>(POD, namespace, name);
     if (p) pods.set(name, p);
   }
   return pods;
@@ -21,13 +23,13 @@ export async function namedPods(mgr: Manager, namespace: string | undefined, nam
  * node whose pod has no IP yet (pod-ip mode) is in `missing` with the reason.
  */
 export async function locateNodes(
-  mgr: Manager,
+  from: ObjectSource,
   namespace: string | undefined,
   nodes: readonly NamedNode[],
   mode: AddressMode,
   otherPods: readonly string[] = [],
 ): Promise<{ pods: Map<string, PodObject>; addresses: Record<string, Address>; missing: Record<string, string> }> {
-  const pods = await namedPods(mgr, namespace, [...new Set([...nodes.map((n) => n.name), ...otherPods])]);
+  const pods = await namedPods(from, namespace, [...new Set([...nodes.map((n) => n.name), ...otherPods])]);
   const { addresses, missing } = nodeAddresses(nodes, mode, (name) => pods.get(name)?.status?.podIP || undefined);
   return { pods, addresses, missing };
 }

@@ -19,6 +19,15 @@ export interface NodeRef {
   role: 'source' | 'replica';
 }
 
+/**
+ * The logins a MysqlReplication uses (credential Secret keys = user names), compose-operator's defaults: admin
+ * `mysql`, replication `replication`. The controller and `statecraft status --live` read the same ones.
+ */
+export const loginsOf = (cr: MysqlReplication) => ({
+  admin: cr.spec.secret.mysql ?? 'mysql',
+  replication: cr.spec.secret.replication ?? 'replication',
+});
+
 export function nodesOf(cr: MysqlReplication): NodeRef[] {
   return [
     { ...cr.spec.source, isolated: false, role: 'source' as const },

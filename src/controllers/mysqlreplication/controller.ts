@@ -48,6 +48,7 @@ import {
   buildServices,
   desiredTopology,
   judgeNodes,
+  loginsOf,
   NAME_LABEL,
   nodesOf,
   podLabels,
@@ -130,12 +131,7 @@ interface PassOptions extends MysqlReplicationOptions {
 /** While a node does not answer (a former source may come back writable): observe at least this often. */
 const UNREACHABLE_RESYNC_MS = 1000;
 
-/** compose-operator's defaults: the admin login is `mysql`, the replication login `replication`. */
-const readCredentials = (mgr: Manager, cr: MysqlReplication) =>
-  readComposeCredentials(mgr, cr, {
-    admin: cr.spec.secret.mysql ?? 'mysql',
-    replication: cr.spec.secret.replication ?? 'replication',
-  });
+const readCredentials = (mgr: Manager, cr: MysqlReplication) => readComposeCredentials(mgr, cr, loginsOf(cr));
 
 async function reconcileOne(
   mgr: Manager,

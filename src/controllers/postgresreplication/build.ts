@@ -28,6 +28,12 @@ export interface NodeRef {
   role: 'primary' | 'standby';
 }
 
+/** The logins a PostgresReplication uses (compose-operator's defaults); the controller and `status --live`. */
+export const loginsOf = (cr: PostgresReplication) => ({
+  admin: cr.spec.secret.postgres ?? 'postgres',
+  replication: cr.spec.secret.replication ?? 'replication',
+});
+
 export function nodesOf(cr: PostgresReplication): NodeRef[] {
   return [
     { ...cr.spec.primary, isolated: false, role: 'primary' as const },

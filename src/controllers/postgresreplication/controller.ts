@@ -12,8 +12,7 @@ import {
   applySteps,
   connectNode,
   type NodeControl,
-  type NodeState,
-  observeNode,
+  observeNodes,
   type PostgresEngineError,
   planTopology,
   type Session,
@@ -44,7 +43,16 @@ import {
   skipReconcile,
   topologyReadyCondition,
 } from '../compose/index.ts';
-import { buildServices, desiredTopology, judgeNodes, LABELS, nodesOf, podLabels, topologyStatus } from './build.ts';
+import {
+  buildServices,
+  desiredTopology,
+  judgeNodes,
+  LABELS,
+  loginsOf,
+  nodesOf,
+  podLabels,
+  topologyStatus,
+} from './build.ts';
 import { podExec } from './podExec.ts';
 
 export const POSTGRES_REPLICATION: GroupVersionKind = {
@@ -118,25 +126,6 @@ function nodeControl(
   };
 }
 
-async function observeAll(
-  sessions: Record<string, Session | undefined>,
-  replicationUser: string,
-): Promise<{ observed: Record<string, NodeState | undefined>; errors: Record<string, Error> }> {
-  const observed: Record<string, NodeState | undefined> = {};
-  const errors: Record<string, Error> = {};
-  await Promise.all(
-    Object.entries(sessions).map(async ([name, s]) => {
-      if (!s) return;
-      try {
-        observed[name] = await observeNode(s, replicationUser);
-      } catch (err) {
-        errors[name] = err as Error;
-      }
-    }),
-  );
-  return { observed, errors };
-}
-
 async function reconcileOne(
   mgr: Manager,
   ctx: ObjectContext<PostgresReplication>,
@@ -157,10 +146,7 @@ async function reconcileOne(
 
   let creds: { admin: Credential; replication: Credential };
   try {
-    creds = await readComposeCredentials(mgr, cr, {
-      admin: cr.spec.secret.postgres ?? 'postgres',
-      replication: cr.spec.secret.replication ?? 'replication',
-    });
+    creds = await readComposeCredentials(mgr, cr, loginsOf(cr));
   } catch (err) {
     const message = (err as Error).message;
     topologyFailed(credentialFailureReason(err), message);
@@ -204,7 +190,7 @@ async function reconcileOne(
     const skipped = skipReconcile(cr.metadata.annotations);
     const results: StepResult[] = [];
     if (!skipped) {
-      const { observed } = await observeAll(sessions, creds.replication.username);
+      const { observed } = await observeNodes(sessions, creds.replication.username);
       let steps = planTopology(desired, observed);
       const refusedRecently = conditions.find(
         (c) =>
@@ -267,7 +253,7 @@ async function reconcileOne(
       await connectAll();
     }
 
-    const { observed, errors } = await observeAll(sessions, creds.replication.username);
+    const { observed, errors } = await observeNodes(sessions, creds.replication.username);
     for (const [name, e] of Object.entries(errors)) problems.push(`${name}: ${e.message}`);
     const verdicts = judgeNodes(cr, observed, addresses);
     const wantedLabels = podLabels(cr, verdicts);

@@ -26,6 +26,9 @@ export interface NodeRef {
   role: 'source' | 'replica';
 }
 
+/** The login a RedisReplication uses (compose-operator's default key `redis`); the controller and `status --live`. */
+export const loginsOf = (cr: RedisReplication) => ({ redis: cr.spec.secret.redis ?? 'redis' });
+
 export function nodesOf(cr: RedisReplication): NodeRef[] {
   const ref = (
     n: { name: string; host: string; port: number; announceHost?: string; announcePort?: number },

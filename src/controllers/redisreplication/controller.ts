@@ -46,6 +46,7 @@ import {
   currentSource,
   desiredReplication,
   judgeNodes,
+  loginsOf,
   NAME_LABEL,
   nodesOf,
   persistenceNotes,
@@ -139,7 +140,7 @@ async function reconcileOne(
   // --- credentials ---
   let password: string;
   try {
-    const creds = await readComposeCredentials(mgr, cr, { redis: cr.spec.secret.redis ?? 'redis' });
+    const creds = await readComposeCredentials(mgr, cr, loginsOf(cr));
     password = creds.redis.password;
   } catch (err) {
     const message = (err as Error).message;

@@ -9,7 +9,7 @@ export {
   rebuildCommand,
   stopAsStandbyCommand,
 } from './nodeControl.ts';
-export { endOfWal, type NodeState, observeNode, parseConninfo } from './observeNode.ts';
+export { endOfWal, type NodeState, observeNode, observeNodes, parseConninfo } from './observeNode.ts';
 export {
   applicationName,
   type DesiredTopology,

@@ -198,3 +198,23 @@ export function endOfWal(st: NodeState): bigint {
   const b = st.replayLsn ?? 0n;
   return a > b ? a : b;
 }
+
+/** Observes every node with a session, in parallel; a node that fails is absent from `observed`, its error kept. */
+export async function observeNodes(
+  sessions: Readonly<Record<string, Session | undefined>>,
+  replicationUser: string,
+): Promise<{ observed: Record<string, NodeState | undefined>; errors: Record<string, Error> }> {
+  const observed: Record<string, NodeState | undefined> = {};
+  const errors: Record<string, Error> = {};
+  await Promise.all(
+    Object.entries(sessions).map(async ([name, s]) => {
+      if (!s) return;
+      try {
+        observed[name] = await observeNode(s, replicationUser);
+      } catch (err) {
+        errors[name] = err as Error;
+      }
+    }),
+  );
+  return { observed, errors };
+}
