@@ -10,8 +10,9 @@ import type { ObjectReader } from '../../controllers/compose/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
 import type { StatusReport } from '../statusReport.ts';
 import { mergeLive, type Observation } from './model.ts';
-import { observeMysqlReplication, type ProbeOptions } from './mysql.ts';
+import { observeMysqlReplication } from './mysql.ts';
 import { observePostgresReplication } from './postgres.ts';
+import type { ProbeOptions } from './probe.ts';
 import { observeRedisReplication } from './redis.ts';
 
 export {

@@ -1,22 +1,15 @@
 /**
  * The database side of a MysqlReplication for `statecraft status --live`: the controller's own way in (credentials
  * from the CR's Secrets, node addresses by address mode, the MySQL engine's connectNode / observeTopology), read
- * only: the engine's observation runs SELECT / SHOW statements alone. Every session is closed before returning.
+ * only: the engine's observation runs SELECT / SHOW statements alone.
  */
 import type { MysqlReplication } from '../../apis/mysqlreplication.ts';
-import type { AddressMode } from '../../controllers/address-mode.ts';
 import { locateNodes, type ObjectReader, readComposeCredentials } from '../../controllers/compose/index.ts';
 import { desiredTopology, loginsOf, nodesOf } from '../../controllers/mysqlreplication/build.ts';
-import { scrub } from '../../engines/engine-error.ts';
 import { connectNode, observeTopology, type Session } from '../../engines/mysql/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
-import type { Observation, ObservedNode } from './model.ts';
-
-export interface ProbeOptions {
-  addressMode: AddressMode;
-  /** bound of each node's connect and each statement */
-  timeoutMs: number;
-}
+import type { Observation } from './model.ts';
+import { type ProbeOptions, probe } from './probe.ts';
 
 export async function observeMysqlReplication(
   reader: ObjectReader,
@@ -24,54 +17,37 @@ export async function observeMysqlReplication(
   o: ProbeOptions,
 ): Promise<Observation> {
   const cr = object as unknown as MysqlReplication;
-  const at = new Date().toISOString();
-  let secrets: string[] = [];
-  try {
-    const creds = await readComposeCredentials(reader, cr, loginsOf(cr));
-    secrets = [creds.admin.password, creds.replication.password];
-    const nodes = nodesOf(cr);
-    const { addresses, missing } = await locateNodes(reader, cr.metadata.namespace, nodes, o.addressMode);
-    const out = new Map<string, ObservedNode>(nodes.map((n) => [n.name, { name: n.name }]));
-    for (const [name, why] of Object.entries(missing)) out.set(name, { name, error: why });
-    const sessions: Record<string, Session | undefined> = {};
-    try {
-      await Promise.all(
-        nodes.map(async (n) => {
-          const a = addresses[n.name];
-          if (!a) return;
-          try {
-            sessions[n.name] = await connectNode(
-              a,
-              { user: creds.admin.username, password: creds.admin.password },
-              { connectTimeoutMs: o.timeoutMs, statementTimeoutMs: o.timeoutMs, secrets },
-            );
-          } catch (err) {
-            out.set(n.name, {
-              name: n.name,
-              address: `${a.host}:${a.port}`,
-              error: scrub(String((err as Error).message), secrets),
-            });
-          }
-        }),
-      );
-      const { observed, errors } = await observeTopology(
-        sessions,
-        desiredTopology(cr, addresses, creds.replication.username),
-      );
+  let replicationUser = '';
+  return probe<Session>(
+    async () => {
+      const creds = await readComposeCredentials(reader, cr, loginsOf(cr));
+      replicationUser = creds.replication.username;
+      const nodes = nodesOf(cr);
+      const secrets = [creds.admin.password, creds.replication.password];
+      return {
+        nodes,
+        ...(await locateNodes(reader, cr.metadata.namespace, nodes, o.addressMode)),
+        secrets,
+        connect: (a) =>
+          connectNode(
+            a,
+            { user: creds.admin.username, password: creds.admin.password },
+            { connectTimeoutMs: o.timeoutMs, statementTimeoutMs: o.timeoutMs, secrets },
+          ),
+      };
+    },
+    async (t, sessions, out) => {
+      const { observed, errors } = await observeTopology(sessions, desiredTopology(cr, t.addresses, replicationUser));
       const nameOf = (host: string, port: number) =>
-        nodes.find((n) => addresses[n.name]?.host === host && addresses[n.name]?.port === port)?.name ??
+        t.nodes.find((n) => t.addresses[n.name]?.host === host && t.addresses[n.name]?.port === port)?.name ??
         `${host}:${port}`;
-      for (const n of nodes) {
-        const a = addresses[n.name];
-        const address = a && `${a.host}:${a.port}`;
+      for (const n of t.nodes) {
         const e = errors[n.name];
-        if (e) out.set(n.name, { name: n.name, address, error: scrub(e.message, secrets) });
+        if (e) out.failed(n.name, e.message);
         const st = observed[n.name];
         if (!st) continue;
         const r = st.replication;
         out.set(n.name, {
-          name: n.name,
-          address,
           role: st.role === 'Source' ? 'source' : 'replica',
           rawRole: st.role,
           readOnly: st.readOnly,
@@ -87,11 +63,6 @@ export async function observeMysqlReplication(
           position: st.gtid.executed,
         });
       }
-    } finally {
-      await Promise.all(Object.values(sessions).map((s) => s?.close().catch(() => undefined)));
-    }
-    return { at, nodes: [...out.values()] };
-  } catch (err) {
-    return { at, nodes: [], error: scrub(String((err as Error).message), secrets) };
-  }
+    },
+  );
 }

@@ -1,16 +1,15 @@
 /**
  * The database side of a PostgresReplication for `statecraft status --live`: the controller's credentials and node
  * addresses, the PostgreSQL engine's connectNode / observeNodes (pg_is_in_recovery, WAL positions, the WAL
- * receiver, pg_stat_replication) — SELECTs alone. Every session is closed before returning.
+ * receiver, pg_stat_replication) — SELECTs alone.
  */
 import type { PostgresReplication } from '../../apis/postgresreplication.ts';
 import { locateNodes, type ObjectReader, readComposeCredentials } from '../../controllers/compose/index.ts';
 import { loginsOf, nodesOf } from '../../controllers/postgresreplication/build.ts';
-import { scrub } from '../../engines/engine-error.ts';
 import { connectNode, endOfWal, formatLsn, observeNodes, type Session } from '../../engines/postgres/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
-import type { Observation, ObservedNode } from './model.ts';
-import type { ProbeOptions } from './mysql.ts';
+import type { Observation } from './model.ts';
+import { type ProbeOptions, probe } from './probe.ts';
 
 export async function observePostgresReplication(
   reader: ObjectReader,
@@ -18,46 +17,34 @@ export async function observePostgresReplication(
   o: ProbeOptions,
 ): Promise<Observation> {
   const cr = object as unknown as PostgresReplication;
-  const at = new Date().toISOString();
-  let secrets: string[] = [];
-  try {
-    const creds = await readComposeCredentials(reader, cr, loginsOf(cr));
-    secrets = [creds.admin.password, creds.replication.password];
-    const nodes = nodesOf(cr);
-    const { addresses, missing } = await locateNodes(reader, cr.metadata.namespace, nodes, o.addressMode);
-    const out = new Map<string, ObservedNode>(nodes.map((n) => [n.name, { name: n.name }]));
-    for (const [name, why] of Object.entries(missing)) out.set(name, { name, error: why });
-    const sessions: Record<string, Session | undefined> = {};
-    try {
-      await Promise.all(
-        nodes.map(async (n) => {
-          const a = addresses[n.name];
-          if (!a) return;
-          try {
-            sessions[n.name] = await connectNode(
-              a,
-              { user: creds.admin.username, password: creds.admin.password },
-              { connectTimeoutMs: o.timeoutMs, queryTimeoutMs: o.timeoutMs, secrets },
-            );
-          } catch (err) {
-            out.set(n.name, {
-              name: n.name,
-              address: `${a.host}:${a.port}`,
-              error: scrub((err as Error).message, secrets),
-            });
-          }
-        }),
-      );
-      const { observed, errors } = await observeNodes(sessions, creds.replication.username);
+  let replicationUser = '';
+  return probe<Session>(
+    async () => {
+      const creds = await readComposeCredentials(reader, cr, loginsOf(cr));
+      replicationUser = creds.replication.username;
+      const nodes = nodesOf(cr);
+      const secrets = [creds.admin.password, creds.replication.password];
+      return {
+        nodes,
+        ...(await locateNodes(reader, cr.metadata.namespace, nodes, o.addressMode)),
+        secrets,
+        connect: (a) =>
+          connectNode(
+            a,
+            { user: creds.admin.username, password: creds.admin.password },
+            { connectTimeoutMs: o.timeoutMs, queryTimeoutMs: o.timeoutMs, secrets },
+          ),
+      };
+    },
+    async (t, sessions, out) => {
+      const { observed, errors } = await observeNodes(sessions, replicationUser);
       const nameOf = (host?: string, port?: number) =>
-        nodes.find((n) => addresses[n.name]?.host === host && addresses[n.name]?.port === port)?.name;
+        t.nodes.find((n) => t.addresses[n.name]?.host === host && t.addresses[n.name]?.port === port)?.name;
       // a standby's lag as its primary measures it (pg_stat_replication, by the standby's application_name)
       const primaries = Object.values(observed).filter((st) => st && !st.inRecovery);
-      for (const n of nodes) {
-        const a = addresses[n.name];
-        const address = a && `${a.host}:${a.port}`;
+      for (const n of t.nodes) {
         const e = errors[n.name];
-        if (e) out.set(n.name, { name: n.name, address, error: scrub(e.message, secrets) });
+        if (e) out.failed(n.name, e.message);
         const st = observed[n.name];
         if (!st) continue;
         const standby = st.inRecovery;
@@ -67,8 +54,6 @@ export async function observePostgresReplication(
           ? primaries.flatMap((p) => p?.replication ?? []).find((r) => r.applicationName === app)
           : undefined;
         out.set(n.name, {
-          name: n.name,
-          address,
           role: standby ? 'replica' : 'source',
           rawRole: standby ? 'standby (in recovery)' : 'primary',
           readOnly: standby || st.defaultReadOnly,
@@ -84,11 +69,6 @@ export async function observePostgresReplication(
           position: `${formatLsn(endOfWal(st))} (timeline ${st.timeline})`,
         });
       }
-    } finally {
-      await Promise.all(Object.values(sessions).map((s) => s?.close().catch(() => undefined)));
-    }
-    return { at, nodes: [...out.values()] };
-  } catch (err) {
-    return { at, nodes: [], error: scrub(String((err as Error).message), secrets) };
-  }
+    },
+  );
 }

@@ -1,17 +1,16 @@
 /**
  * The database side of a RedisReplication for `statecraft status --live`: the controller's credentials and node
  * addresses, the Redis engine's connectRedis / observeNodes (INFO, CONFIG GET masterauth) plus CONFIG GET
- * replica-read-only — read-only commands alone. Every session is closed before returning.
+ * replica-read-only — read-only commands alone.
  */
 import type { RedisReplication } from '../../apis/redisreplication.ts';
 import { locateNodes, type ObjectReader, readComposeCredentials } from '../../controllers/compose/index.ts';
 import { desiredReplication, loginsOf, nodesOf, podsOf } from '../../controllers/redisreplication/build.ts';
-import { scrub } from '../../engines/engine-error.ts';
 import { connectRedis, type RedisSession } from '../../engines/redis/index.ts';
 import { observeNodes, upstreamOf } from '../../engines/redis/replication/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
-import type { Observation, ObservedNode } from './model.ts';
-import type { ProbeOptions } from './mysql.ts';
+import type { Observation } from './model.ts';
+import { type ProbeOptions, probe } from './probe.ts';
 
 export async function observeRedisReplication(
   reader: ObjectReader,
@@ -19,44 +18,25 @@ export async function observeRedisReplication(
   o: ProbeOptions,
 ): Promise<Observation> {
   const cr = object as unknown as RedisReplication;
-  const at = new Date().toISOString();
-  let secrets: string[] = [];
-  try {
-    const password = (await readComposeCredentials(reader, cr, loginsOf(cr))).redis.password;
-    secrets = [password];
-    const nodes = nodesOf(cr);
-    const { addresses, missing } = await locateNodes(reader, cr.metadata.namespace, nodes, o.addressMode, podsOf(cr));
-    const out = new Map<string, ObservedNode>(nodes.map((n) => [n.name, { name: n.name }]));
-    for (const [name, why] of Object.entries(missing)) out.set(name, { name, error: why });
-    const sessions: Record<string, RedisSession | undefined> = {};
-    try {
-      await Promise.all(
-        nodes.map(async (n) => {
-          const a = addresses[n.name];
-          if (!a) return;
-          try {
-            sessions[n.name] = await connectRedis(
-              a,
-              { password },
-              { connectTimeoutMs: o.timeoutMs, commandTimeoutMs: o.timeoutMs },
-            );
-          } catch (err) {
-            out.set(n.name, {
-              name: n.name,
-              address: `${a.host}:${a.port}`,
-              error: scrub((err as Error).message, secrets),
-            });
-          }
-        }),
-      );
+  let password = '';
+  return probe<RedisSession>(
+    async () => {
+      password = (await readComposeCredentials(reader, cr, loginsOf(cr))).redis.password;
+      const nodes = nodesOf(cr);
+      return {
+        nodes,
+        ...(await locateNodes(reader, cr.metadata.namespace, nodes, o.addressMode, podsOf(cr))),
+        secrets: [password],
+        connect: (a) => connectRedis(a, { password }, { connectTimeoutMs: o.timeoutMs, commandTimeoutMs: o.timeoutMs }),
+      };
+    },
+    async (t, sessions, out) => {
       const { observed, errors } = await observeNodes(sessions, password);
-      const desired = desiredReplication(cr, addresses);
+      const desired = desiredReplication(cr, t.addresses);
       await Promise.all(
-        nodes.map(async (n) => {
-          const a = addresses[n.name];
-          const address = a && `${a.host}:${a.port}`;
+        t.nodes.map(async (n) => {
           const e = errors[n.name];
-          if (e) out.set(n.name, { name: n.name, address, error: scrub(e.message, secrets) });
+          if (e) out.failed(n.name, e.message);
           const st = observed[n.name];
           if (!st) return;
           const replica = st.role === 'slave';
@@ -67,8 +47,6 @@ export async function observeRedisReplication(
                 .catch(() => undefined)) as string[] | undefined)
             : undefined;
           out.set(n.name, {
-            name: n.name,
-            address,
             role: replica ? 'replica' : 'source',
             rawRole: st.role,
             readOnly: replica ? (ro?.[1] === undefined ? undefined : ro[1] === 'yes') : false,
@@ -84,11 +62,6 @@ export async function observeRedisReplication(
           });
         }),
       );
-    } finally {
-      await Promise.all(Object.values(sessions).map((s) => s?.close().catch(() => undefined)));
-    }
-    return { at, nodes: [...out.values()] };
-  } catch (err) {
-    return { at, nodes: [], error: scrub(String((err as Error).message), secrets) };
-  }
+    },
+  );
 }
