@@ -9,7 +9,6 @@
  * a crash never leaves a truncated file that looks complete. The password reaches the dump tool through MYSQL_PWD,
  * never argv (visible in `ps`), and is scrubbed from every error.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -19,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { scrub } from '../engines/mysql/errors.ts';
 import { connectNode, dumpCoordinates, type Login, type NodeAddress } from '../engines/mysql/index.ts';
+import { runClientTool } from './client-tool.ts';
 import {
   type BackupMetadata,
   backupFileName,
@@ -92,18 +92,7 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
     o.database,
   ];
   const command = o.dumpCommand ?? 'mariadb-dump';
-  const child = spawn(command, args, {
-    env: { ...process.env, MYSQL_PWD: o.login.password },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4096);
-  });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
+  const tool = runClientTool(command, args, o.login.password, ['ignore', 'pipe', 'pipe']);
   let head = '';
   const headTap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -120,16 +109,12 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
   });
   try {
     await Promise.all([
-      pipeline(child.stdout, headTap, createGzip(), hashTap, createWriteStream(partial, { mode: 0o600 })),
-      exited.then((code) => {
-        if (code !== 0) throw new Error(`${command} exited with code ${code}: ${stderr.trim()}`);
-      }),
+      pipeline(tool.child.stdout!, headTap, createGzip(), hashTap, createWriteStream(partial, { mode: 0o600 })),
+      tool.done,
     ]);
   } catch (err) {
     await rm(partial, { force: true });
-    const msg =
-      (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${command} is not installed` : (err as Error).message;
-    throw new Error(`backup of ${o.database} failed: ${scrub(msg, secrets)}`);
+    throw new Error(`backup of ${o.database} failed: ${scrub((err as Error).message, secrets)}`);
   }
   const completed = now();
   const meta: BackupMetadata = {

@@ -5,7 +5,6 @@
  * EXISTS + CREATE + rows): tables dropped or changed since the backup come back as they were; tables created since
  * are left alone. The password reaches the client through MYSQL_PWD, never argv.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { scrub } from '../engines/mysql/errors.ts';
+import { runClientTool } from './client-tool.ts';
 import type { BackupTarget } from './dump.ts';
 import { type BackupMetadata, metadataFileName, resolveBackupName } from './files.ts';
 
@@ -50,30 +50,16 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     throw new Error(`backup ${file} does not match the SHA-256 recorded when it was taken: the file is damaged`);
   }
   const command = o.clientCommand ?? 'mariadb';
-  const child = spawn(
+  const tool = runClientTool(
     command,
     [`--host=${o.address.host}`, `--port=${o.address.port}`, `--user=${o.login.user}`, '--binary-mode'],
-    { env: { ...process.env, MYSQL_PWD: o.login.password }, stdio: ['pipe', 'ignore', 'pipe'] },
+    o.login.password,
+    ['pipe', 'ignore', 'pipe'],
   );
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4096);
-  });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
   try {
-    await Promise.all([
-      pipeline(createReadStream(path), createGunzip(), child.stdin),
-      exited.then((code) => {
-        if (code !== 0) throw new Error(`${command} exited with code ${code}: ${stderr.trim()}`);
-      }),
-    ]);
+    await Promise.all([pipeline(createReadStream(path), createGunzip(), tool.child.stdin!), tool.done]);
   } catch (err) {
-    const msg =
-      (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${command} is not installed` : (err as Error).message;
-    throw new Error(`restore of ${file} failed: ${scrub(msg, [o.login.password])}`);
+    throw new Error(`restore of ${file} failed: ${scrub((err as Error).message, [o.login.password])}`);
   }
   return { file, metadata, durationMs: Date.now() - started };
 }
