@@ -1,7 +1,8 @@
 /**
  * dist/install.yaml: current with the chart, and — through `statecraft dev --operator pod`, which applies the same
- * rendered objects (with --address-mode=pod-ip: no cluster DNS here) — an operator that runs in two pods with only
- * the generated RBAC and brings every sample to its ready state. Its own cluster: an operator watching every
+ * rendered objects (on the pod network with the chart's default address mode, so the operator dials the samples'
+ * host names through cluster DNS as in production; on a loopback cluster with --address-mode=pod-ip) — an operator
+ * that runs in two pods with only the generated RBAC and brings every sample to its ready state. Its own cluster: an operator watching every
  * namespace must not meet the other test files' objects.
  */
 import assert from 'node:assert/strict';
@@ -52,6 +53,17 @@ test('the installed operator (2 pods, generated RBAC only) brings every sample t
   const state = (await readState(dir))!;
   const kubectl = async (...args: string[]) =>
     (await run(state.binaries.kubectl, [`--kubeconfig=${state.kubeconfig}`, ...args])).stdout.trim();
+  const args = await kubectl(
+    '-n',
+    INSTALL_NAMESPACE,
+    'get',
+    'deployment',
+    'statecraft',
+    '-o',
+    'jsonpath={.spec.template.spec.containers[0].args}',
+  );
+  // auto: host names when the operator runs in a pod (src/controllers/address-mode.ts)
+  if (state.network) assert.match(args, /--address-mode=auto/, 'on the pod network the operator pods dial host names');
   const pods = JSON.parse(
     await kubectl('-n', INSTALL_NAMESPACE, 'get', 'pods', '-l', 'app.kubernetes.io/name=statecraft', '-o', 'json'),
   ).items as { metadata: { name: string }; spec: { serviceAccountName: string } }[];
